@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Per-port state, allow/deny lists and the clock: the run-time policy the
+ * daemon writes into maps.
+ */
+#ifndef SG_BPF_POLICY_H
+#define SG_BPF_POLICY_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.h"
+#include "parse.h"
+
+SG_INLINE struct sg_port *sg_port_lookup(__u16 dport_net)
+{
+	__u32 key = bpf_ntohs(dport_net);
+
+	return bpf_map_lookup_elem(&sg_ports_map, &key);
+}
+
+SG_INLINE struct sg_port_stats *sg_port_stats(const struct sg_port *port)
+{
+	__u32 slot = port->stats_slot;
+
+	return bpf_map_lookup_elem(&sg_port_stats_map, &slot);
+}
+
+/* SG_LIST_ALLOW, SG_LIST_DENY, or 0 when the source is on neither list. */
+SG_INLINE __u32 sg_list_lookup(const struct sg_tuple *t)
+{
+	__u32 *action;
+
+	if (t->family == SG_AF_INET6) {
+		struct sg_lpm_v6 key = {.prefixlen = 128};
+
+		__builtin_memcpy(key.addr, t->saddr, 16);
+		action = bpf_map_lookup_elem(&sg_lists_v6_map, &key);
+	} else {
+		struct sg_lpm_v4 key = {.prefixlen = 32};
+
+		__builtin_memcpy(key.addr, t->saddr, 4);
+		action = bpf_map_lookup_elem(&sg_lists_v4_map, &key);
+	}
+	return action ? *action : 0;
+}
+
+/* The cookie clock: wall-clock nanoseconds, so that a fleet agrees on slots. */
+SG_INLINE __u64 sg_now_ns(const struct sg_config *cfg)
+{
+	return bpf_ktime_get_ns() + cfg->clock_offset_ns;
+}
+
+/*
+ * Our TSval: the kernel's millisecond clock (tcp_clock_ms) with the low six
+ * bits replaced by the options, never ahead of the clock. Using the kernel's
+ * own clock keeps the server's later TSvals increasing in kernel-cookie mode
+ * (no per-connection offset); reqsk mode takes its offset from this value.
+ */
+SG_INLINE __u32 sg_synack_tsval(__u32 options)
+{
+	__u32 now = (__u32)(bpf_ktime_get_ns() / 1000000);
+	__u32 ts = (now & ~SG_TS_OPT_MASK) | options;
+
+	if (ts > now)
+		ts -= SG_TS_OPT_MASK + 1;
+	return ts;
+}
+
+/* Fills a socket lookup tuple; returns its size. */
+SG_INLINE __u32 sg_sock_tuple(const struct sg_tuple *t, struct bpf_sock_tuple *bt)
+{
+	if (t->family == SG_AF_INET6) {
+		__builtin_memcpy(bt->ipv6.saddr, t->saddr, 16);
+		__builtin_memcpy(bt->ipv6.daddr, t->daddr, 16);
+		bt->ipv6.sport = t->sport;
+		bt->ipv6.dport = t->dport;
+		return sizeof(bt->ipv6);
+	}
+	bt->ipv4.saddr = t->saddr[0];
+	bt->ipv4.daddr = t->daddr[0];
+	bt->ipv4.sport = t->sport;
+	bt->ipv4.dport = t->dport;
+	return sizeof(bt->ipv4);
+}
+
+#endif /* SG_BPF_POLICY_H */

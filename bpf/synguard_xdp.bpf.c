@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * synguard's XDP program: answers SYNs to protected ports with SYN cookies
+ * and checks the cookie of the returning ACK, before the kernel allocates
+ * anything. The packet path is in ../shared/DESIGN.md; the pieces live in
+ * lib/ (parse, options, SYN+ACK writer, policy, verdict) and the cookie codec
+ * in include/synguard/cookie.h, which the host tests run too.
+ *
+ * Known bypasses, by design: fragments, IPv6 extension headers, multi-buffer
+ * frames and malformed headers are passed to the kernel untouched (it drops
+ * or handles them as it would without us).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "synguard/shared.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/policy.h"
+#include "lib/synack.h"
+#include "lib/tcp_options.h"
+#include "lib/verdict.h"
+
+/* Fixed at load time by the loader. */
+const volatile __u32 sg_handoff_mode = SG_HANDOFF_REQSK;
+
+/*
+ * kernel-cookie mode: the listener's own syncookie for this SYN. The headers
+ * are copied to the stack because the helper wants a length that matches
+ * the data offset exactly, which the verifier can only bound on the stack.
+ */
+SG_INLINE int sg_kernel_cookie(struct xdp_md *ctx, const struct sg_pkt *p, __u32 *cookie)
+{
+	struct bpf_sock_tuple bt = {};
+	struct {
+		union {
+			struct iphdr v4;
+			struct ipv6hdr v6;
+		} ip;
+		__u8 tcp[60];
+	} hdr;
+	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(hdr.ip.v6) : sizeof(hdr.ip.v4);
+	__u32 tcp_len = p->tcp_len;
+	struct bpf_sock *sk;
+	__s64 ret;
+
+	if (tcp_len < sizeof(struct tcphdr) || tcp_len > sizeof(hdr.tcp))
+		return SG_R_PASS_MALFORMED;
+	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return SG_R_PASS_NO_LISTENER;
+	if (sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		return SG_R_PASS_SOCKET;
+	}
+	if (bpf_xdp_load_bytes(ctx, p->l2_len, &hdr.ip, ip_len) ||
+	    bpf_xdp_load_bytes(ctx, p->l2_len + p->l3_len, hdr.tcp, tcp_len)) {
+		bpf_sk_release(sk);
+		return SG_R_PASS_MALFORMED;
+	}
+	ret = bpf_tcp_gen_syncookie(sk, &hdr.ip, ip_len, (struct tcphdr *)hdr.tcp, tcp_len);
+	bpf_sk_release(sk);
+	if (ret < 0)
+		return SG_R_PASS_NO_KEY;
+	*cookie = (__u32)ret;
+	return -1;
+}
+
+SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
+			const struct sg_config *cfg, const struct sg_secrets *secrets)
+{
+	struct sg_port_stats *stats = sg_port_stats(port);
+	struct sg_syn_opts o = {};
+	struct sg_synack a = {};
+	__u32 isn, list;
+	int r;
+
+	if (stats)
+		stats->syn++;
+	if (!(port->flags & SG_PORT_ENGAGED))
+		return SG_R_PASS_NOT_ENGAGED;
+	if (cfg->flags & SG_CFG_LISTS) {
+		list = sg_list_lookup(&p->tuple);
+		if (list == SG_LIST_DENY)
+			return SG_R_DROP_DENYLIST;
+		if (list == SG_LIST_ALLOW)
+			return SG_R_PASS_ALLOWLIST;
+	}
+	/* SYNs fit in one buffer; anything else is not ours to rewrite. */
+	if (bpf_xdp_get_buff_len(ctx) != (__u64)(p->data_end - p->data))
+		return SG_R_PASS_MULTIBUF;
+
+	sg_parse_tcp_options(p->tcp, p->tcp_len, p->data_end, &o);
+	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
+	isn = bpf_ntohl(p->tcp->seq);
+
+	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
+		r = sg_kernel_cookie(ctx, p, &a.seq);
+		if (r >= 0)
+			return r;
+	} else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o, sg_now_ns(cfg), &a.seq)) {
+		return SG_R_PASS_NO_KEY;
+	}
+
+	a.ack = isn + 1;
+	a.mss = p->tuple.family == SG_AF_INET6 ? cfg->server_mss_v6 : cfg->server_mss_v4;
+	a.window = cfg->synack_window;
+	a.wscale = cfg->server_wscale;
+	a.ttl = cfg->ttl;
+	a.ws = o.wscale_ok;
+	a.sack = o.sack_ok;
+	a.ts = o.ts_ok;
+	/* ECN can only be carried back in the timestamp, as in the kernel. */
+	a.ece = o.ecn_ok && o.ts_ok && (cfg->flags & SG_CFG_ECN);
+	if (a.ts) {
+		a.tsval = sg_synack_tsval(sg_ts_options(&o, cfg->flags & SG_CFG_ECN));
+		a.tsecr = o.tsval;
+	}
+	r = sg_write_synack(ctx, p, &a);
+	if (r > 0)
+		return SG_R_PASS_ERROR;
+	if (r < 0)
+		return SG_R_DROP_ERROR;
+	if (stats)
+		stats->synack_sent++;
+	return SG_R_TX_SYNACK;
+}
+
+SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
+			const struct sg_config *cfg, const struct sg_secrets *secrets)
+{
+	struct sg_port_stats *stats;
+	struct bpf_sock_tuple bt = {};
+	struct bpf_sock *sk;
+	enum sg_cookie_result res;
+	long ret;
+
+	/* Not engaged: the kernel sees every ACK; TC still hands off late cookies. */
+	if (!(port->flags & SG_PORT_ENGAGED))
+		return SG_R_PASS_NOT_ENGAGED;
+
+	/* Established, time-wait and request sockets pass untouched. */
+	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
+	if (sk && sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		return SG_R_PASS_SOCKET;
+	}
+
+	stats = sg_port_stats(port);
+	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
+		if (!sk)
+			return SG_R_PASS_NO_LISTENER;
+		/* The helper reads only the fixed TCP header: pass its size. */
+		if (p->tuple.family == SG_AF_INET6)
+			ret = bpf_tcp_check_syncookie(sk, p->ip6, sizeof(*p->ip6), p->tcp,
+						      sizeof(struct tcphdr));
+		else
+			ret = bpf_tcp_check_syncookie(sk, p->ip4, sizeof(*p->ip4), p->tcp,
+						      sizeof(struct tcphdr));
+		bpf_sk_release(sk);
+		if (ret) {
+			if (stats)
+				stats->ack_invalid++;
+			return SG_R_DROP_KERNEL_COOKIE;
+		}
+		if (stats)
+			stats->ack_valid++;
+		return SG_R_PASS_COOKIE_VALID;
+	}
+	if (sk)
+		bpf_sk_release(sk);
+
+	res = sg_cookie_check(secrets, cfg, &p->tuple, bpf_ntohl(p->tcp->seq) - 1,
+			      bpf_ntohl(p->tcp->ack_seq) - 1, sg_now_ns(cfg));
+	if (res != SG_COOKIE_VALID) {
+		if (stats)
+			stats->ack_invalid++;
+		if (res == SG_COOKIE_EXPIRED)
+			return SG_R_DROP_EXPIRED;
+		if (res == SG_COOKIE_UNKNOWN_KEY)
+			return SG_R_DROP_UNKNOWN_KEY;
+		return SG_R_DROP_BAD_MAC;
+	}
+	if (stats)
+		stats->ack_valid++;
+	return SG_R_PASS_COOKIE_VALID;
+}
+
+SG_INLINE int sg_classify(struct xdp_md *ctx)
+{
+	struct sg_pkt p = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+	};
+	const struct sg_secrets *secrets;
+	const struct sg_config *cfg;
+	struct sg_port *port;
+	__u32 zero = 0;
+	__u8 flags;
+	int r;
+
+	r = sg_parse(&p);
+	if (r >= 0)
+		return r;
+	port = sg_port_lookup(p.tuple.dport);
+	if (!port || !(port->flags & SG_PORT_PROTECTED))
+		return SG_R_PASS_UNPROTECTED;
+	cfg = bpf_map_lookup_elem(&sg_config_map, &zero);
+	secrets = bpf_map_lookup_elem(&sg_secrets_map, &zero);
+	if (!cfg || !secrets)
+		return SG_R_PASS_NO_KEY;
+
+	flags = p.flags & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST | SG_TCP_FIN);
+	if (flags == SG_TCP_SYN)
+		return sg_on_syn(ctx, &p, port, cfg, secrets);
+	if ((flags & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST)) == SG_TCP_ACK)
+		return sg_on_ack(ctx, &p, port, cfg, secrets);
+	return SG_R_PASS_OTHER_FLAGS;
+}
+
+SEC("xdp.frags")
+int synguard_xdp(struct xdp_md *ctx)
+{
+	return sg_xdp_verdict(sg_classify(ctx));
+}
+
+/* For the peer of a veth: native XDP_TX frames arrive only if it has a program. */
+SEC("xdp.frags")
+int synguard_xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

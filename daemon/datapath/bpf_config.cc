@@ -1,0 +1,102 @@
+#include "datapath/bpf_config.h"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "system/sysctl.h"
+#include "util/unique_fd.h"
+
+namespace sg {
+
+namespace {
+
+uint64_t ClockNs(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Third field of a vector sysctl such as net.ipv4.tcp_rmem.
+Result<uint64_t> ThirdField(const std::string& root, const std::string& name) {
+  Result<std::string> s = ReadSysctl(root, name);
+  if (!s) return s.take_error();
+  std::istringstream in(*s);
+  uint64_t a = 0, b = 0, c = 0;
+  if (!(in >> a >> b >> c)) return Error("sysctl " + name + " has not three fields: '" + *s + "'");
+  return c;
+}
+
+}  // namespace
+
+int64_t WallClockOffsetNs() {
+  return static_cast<int64_t>(ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_MONOTONIC));
+}
+
+uint64_t WallClockNs() { return ClockNs(CLOCK_REALTIME); }
+
+uint8_t KernelWindowScale(uint64_t tcp_rmem_max, uint64_t rmem_max) {
+  uint64_t space = tcp_rmem_max > rmem_max ? tcp_rmem_max : rmem_max;
+  int log = 0;
+  while (space > 1) {
+    space >>= 1;
+    ++log;
+  }
+  int ws = log - 15;
+  if (ws < 0) ws = 0;
+  if (ws > SG_MAX_WSCALE) ws = SG_MAX_WSCALE;
+  return static_cast<uint8_t>(ws);
+}
+
+Result<uint32_t> InterfaceMtu(const std::string& ifname) {
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Error::FromErrno("open a socket to read the MTU of " + ifname);
+  ifreq ifr{};
+  if (ifname.size() >= IFNAMSIZ) return Error("interface name too long: " + ifname);
+  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  if (ioctl(fd.get(), SIOCGIFMTU, &ifr) < 0) return Error::FromErrno("read the MTU of " + ifname);
+  return static_cast<uint32_t>(ifr.ifr_mtu);
+}
+
+Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifname,
+                                 const std::string& sysctl_root) {
+  sg_config c{};
+  c.clock_offset_ns = static_cast<uint64_t>(WallClockOffsetNs());
+  // Two slots of max_age/2: a cookie is accepted for max_age to 1.5 x max_age.
+  c.slot_ns = static_cast<uint64_t>(s.max_age_seconds) * 1000000000ull / 2;
+  c.max_age_slots = 2;
+  for (int i = 0; i < SG_MSS_TABLE_SIZE; ++i) {
+    c.mss_v4[i] = s.mss_v4[i];
+    c.mss_v6[i] = s.mss_v6[i];
+  }
+  for (int i = 1; i < SG_WSCALE_TABLE_SIZE; ++i) c.wscale_table[i] = s.wscale[i - 1];
+  c.synack_window = s.synack_window;
+  c.ttl = s.ttl;
+
+  Result<uint32_t> mtu = InterfaceMtu(ifname);
+  if (!mtu) return mtu.take_error();
+  uint32_t v4 = *mtu > 40 ? *mtu - 40 : 536, v6 = *mtu > 60 ? *mtu - 60 : 1220;
+  if (s.server_mss) {
+    v4 = v4 < s.server_mss ? v4 : s.server_mss;
+    v6 = v6 < s.server_mss ? v6 : s.server_mss;
+  }
+  c.server_mss_v4 = static_cast<uint16_t>(v4 > 65535 ? 65535 : v4);
+  c.server_mss_v6 = static_cast<uint16_t>(v6 > 65535 ? 65535 : v6);
+
+  Result<uint64_t> tcp_rmem = ThirdField(sysctl_root, "net.ipv4.tcp_rmem");
+  if (!tcp_rmem) return tcp_rmem.take_error();
+  Result<long long> rmem_max = ReadSysctlInt(sysctl_root, "net.core.rmem_max");
+  if (!rmem_max) return rmem_max.take_error();
+  c.server_wscale = KernelWindowScale(*tcp_rmem, static_cast<uint64_t>(*rmem_max));
+
+  Result<long long> ecn = ReadSysctlInt(sysctl_root, "net.ipv4.tcp_ecn");
+  if (!ecn) return ecn.take_error();
+  if (*ecn != 0) c.flags |= SG_CFG_ECN;
+  return c;
+}
+
+}  // namespace sg

@@ -1,0 +1,188 @@
+#include "datapath/datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+
+#include <string>
+
+namespace sg {
+
+const char* ToString(XdpMode m) {
+  switch (m) {
+    case XdpMode::kAuto:
+      return "auto";
+    case XdpMode::kNative:
+      return "native";
+    case XdpMode::kSkb:
+      return "skb";
+  }
+  return "?";
+}
+
+const char* ToString(HandoffMode m) {
+  switch (m) {
+    case HandoffMode::kAuto:
+      return "auto";
+    case HandoffMode::kReqsk:
+      return "reqsk";
+    case HandoffMode::kKernelCookie:
+      return "kernel-cookie";
+  }
+  return "?";
+}
+
+namespace {
+
+Result<int> IfIndex(const std::string& ifname) {
+  unsigned idx = if_nametoindex(ifname.c_str());
+  if (idx == 0) return Error::FromErrno("interface " + ifname + " not found");
+  return static_cast<int>(idx);
+}
+
+// Points the TC object's maps at the XDP object's, so both share one state.
+Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
+  struct Pair {
+    bpf_map* from;
+    bpf_map* to;
+  } pairs[] = {
+      {xdp->maps.sg_config_map, tc->maps.sg_config_map},
+      {xdp->maps.sg_secrets_map, tc->maps.sg_secrets_map},
+      {xdp->maps.sg_ports_map, tc->maps.sg_ports_map},
+      {xdp->maps.sg_counters_map, tc->maps.sg_counters_map},
+  };
+  for (const auto& p : pairs) {
+    int err = bpf_map__reuse_fd(p.to, bpf_map__fd(p.from));
+    if (err) return Error(std::string("share map ") + bpf_map__name(p.to), err);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
+  std::unique_ptr<Datapath> dp(new Datapath(opts));
+  dp->xdp_ = Skeleton<synguard_xdp>(synguard_xdp__open(), synguard_xdp__destroy);
+  if (!dp->xdp_) return Error::FromErrno("open the XDP program");
+  dp->xdp_->rodata->sg_handoff_mode = opts.handoff == HandoffMode::kKernelCookie
+                                          ? SG_HANDOFF_KERNEL_COOKIE
+                                          : SG_HANDOFF_REQSK;
+  if (int err = synguard_xdp__load(dp->xdp_.get()))
+    return Error("load the XDP program (is this root, with BPF enabled?)", err);
+
+  if (opts.handoff == HandoffMode::kReqsk) {
+    dp->tc_ = Skeleton<synguard_tc>(synguard_tc__open(), synguard_tc__destroy);
+    if (!dp->tc_) return Error::FromErrno("open the TC handoff program");
+    if (Status s = ShareMaps(dp->xdp_.get(), dp->tc_.get()); !s) return s.take_error();
+    if (int err = synguard_tc__load(dp->tc_.get()))
+      return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)",
+                   err);
+  }
+  return dp;
+}
+
+Datapath::~Datapath() { Detach(); }
+
+Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
+  Result<int> idx = IfIndex(ifname);
+  if (!idx) return idx.take_error().Context("attach XDP");
+  int prog = bpf_program__fd(xdp_->progs.synguard_xdp);
+  auto attach = [&](XdpMode m) -> Status {
+    LIBBPF_OPTS(bpf_link_create_opts, lopts);
+    lopts.flags = m == XdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+    int fd = bpf_link_create(prog, *idx, BPF_XDP, &lopts);
+    if (fd < 0)
+      return Error::FromErrno(std::string("attach XDP to ") + ifname + " (" + ToString(m) + ")");
+    xdp_link_.reset(fd);
+    attached_mode_ = m;
+    ifindex_ = *idx;
+    return Ok();
+  };
+  fell_back_ = false;
+  if (mode != XdpMode::kAuto) return attach(mode);
+  Status native = attach(XdpMode::kNative);
+  if (native) return native;
+  Status skb = attach(XdpMode::kSkb);
+  if (!skb) return skb;
+  fell_back_ = true;
+  fallback_reason_ = native.error().message();
+  return Ok();
+}
+
+Status Datapath::AttachTc(const std::string& ifname) {
+  if (!tc_) return Error("attach TC: the reqsk handoff program is not loaded in this mode");
+  Result<int> idx = IfIndex(ifname);
+  if (!idx) return idx.take_error().Context("attach TC");
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = *idx, .attach_point = BPF_TC_INGRESS);
+  int err = bpf_tc_hook_create(&hook);
+  // EEXIST: the clsact qdisc is there already (ours from before, or another tool's).
+  if (err && err != -EEXIST) return Error("create the TC ingress hook on " + ifname, err);
+  tc_hook_created_ = err == 0;
+  LIBBPF_OPTS(bpf_tc_opts, topts, .prog_fd = bpf_program__fd(tc_->progs.synguard_tc),
+              .flags = BPF_TC_F_REPLACE, .handle = kTcHandle, .priority = kTcPriority);
+  err = bpf_tc_attach(&hook, &topts);
+  if (err) return Error("attach the TC handoff program to " + ifname + " ingress", err);
+  tc_ifindex_ = *idx;
+  return Ok();
+}
+
+void Datapath::Detach() {
+  xdp_link_.reset();
+  if (tc_ifindex_) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, topts, .handle = kTcHandle, .priority = kTcPriority);
+    bpf_tc_detach(&hook, &topts);
+    // Remove the clsact qdisc only if we created it: it may carry others' filters.
+    if (tc_hook_created_) bpf_tc_hook_destroy(&hook);
+    tc_ifindex_ = 0;
+    tc_hook_created_ = false;
+  }
+}
+
+namespace {
+
+template <class T>
+Status UpdateElem(bpf_map* map, uint32_t key, const T& value) {
+  if (bpf_map__value_size(map) != sizeof(T))
+    return Error(std::string("map ") + bpf_map__name(map) + " has an unexpected value size");
+  if (bpf_map_update_elem(bpf_map__fd(map), &key, &value, BPF_ANY))
+    return Error::FromErrno(std::string("update map ") + bpf_map__name(map));
+  return Ok();
+}
+
+template <class T>
+Result<T> LookupElem(bpf_map* map, uint32_t key) {
+  T value{};
+  if (bpf_map_lookup_elem(bpf_map__fd(map), &key, &value))
+    return Error::FromErrno(std::string("read map ") + bpf_map__name(map));
+  return value;
+}
+
+}  // namespace
+
+Status Datapath::WriteConfig(const sg_config& cfg) {
+  return UpdateElem(xdp_->maps.sg_config_map, 0, cfg);
+}
+
+Status Datapath::WriteSecrets(const sg_secrets& secrets) {
+  return UpdateElem(xdp_->maps.sg_secrets_map, 0, secrets);
+}
+
+Status Datapath::WritePort(uint16_t port, const sg_port& value) {
+  return UpdateElem(xdp_->maps.sg_ports_map, port, value);
+}
+
+Result<sg_config> Datapath::ReadConfig() const {
+  return LookupElem<sg_config>(xdp_->maps.sg_config_map, 0);
+}
+
+Result<sg_port> Datapath::ReadPort(uint16_t port) const {
+  return LookupElem<sg_port>(xdp_->maps.sg_ports_map, port);
+}
+
+int Datapath::counters_fd() const { return bpf_map__fd(xdp_->maps.sg_counters_map); }
+int Datapath::port_stats_fd() const { return bpf_map__fd(xdp_->maps.sg_port_stats_map); }
+int Datapath::xdp_prog_fd() const { return bpf_program__fd(xdp_->progs.synguard_xdp); }
+
+}  // namespace sg

@@ -1,0 +1,85 @@
+// The loaded BPF programs and their maps, for one interface: open, set
+// rodata, load, attach (XDP native with fallback to skb mode; TC ingress for
+// the reqsk handoff), write maps, detach. Owns every libbpf object it makes.
+#pragma once
+
+#include <net/if.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bpf/skeleton.h"
+#include "synguard/shared.h"
+#include "synguard_tc.skel.h"
+#include "synguard_xdp.skel.h"
+#include "util/result.h"
+#include "util/unique_fd.h"
+
+namespace sg {
+
+enum class XdpMode { kAuto, kNative, kSkb };
+enum class HandoffMode { kAuto, kReqsk, kKernelCookie };
+
+const char* ToString(XdpMode m);
+const char* ToString(HandoffMode m);
+
+struct DatapathOptions {
+  HandoffMode handoff = HandoffMode::kReqsk;  // resolved: never kAuto here
+};
+
+class Datapath {
+ public:
+  // Opens and loads the programs (nothing attached yet).
+  static Result<std::unique_ptr<Datapath>> Load(const DatapathOptions& opts);
+  ~Datapath();
+  Datapath(const Datapath&) = delete;
+  Datapath& operator=(const Datapath&) = delete;
+
+  // Attaches XDP to ifindex. kAuto tries native first and falls back to skb
+  // mode; the mode in effect is attached_mode() and fell_back() says so.
+  Status AttachXdp(const std::string& ifname, XdpMode mode);
+  // Attaches the handoff program at TC ingress (reqsk mode only).
+  Status AttachTc(const std::string& ifname);
+  // Detaches whatever was attached. Safe to call twice.
+  void Detach();
+
+  Status WriteConfig(const sg_config& cfg);
+  Status WriteSecrets(const sg_secrets& secrets);
+  Status WritePort(uint16_t port, const sg_port& value);
+  Result<sg_config> ReadConfig() const;
+  Result<sg_port> ReadPort(uint16_t port) const;
+
+  HandoffMode handoff() const { return opts_.handoff; }
+  XdpMode attached_mode() const { return attached_mode_; }
+  bool fell_back() const { return fell_back_; }
+  // Why native mode was refused, when fell_back().
+  const std::string& fallback_reason() const { return fallback_reason_; }
+  int ifindex() const { return ifindex_; }
+
+  synguard_xdp* xdp() const { return xdp_.get(); }
+  synguard_tc* tc() const { return tc_.get(); }
+  int counters_fd() const;
+  int port_stats_fd() const;
+  int xdp_prog_fd() const;
+
+ private:
+  explicit Datapath(const DatapathOptions& opts) : opts_(opts) {}
+
+  DatapathOptions opts_;
+  Skeleton<synguard_xdp> xdp_;
+  Skeleton<synguard_tc> tc_;
+  UniqueFd xdp_link_;  // closing the link detaches the program
+  int ifindex_ = 0;
+  int tc_ifindex_ = 0;
+  bool tc_hook_created_ = false;
+  XdpMode attached_mode_ = XdpMode::kAuto;
+  bool fell_back_ = false;
+  std::string fallback_reason_;
+
+  // Our TC filter's identity at the ingress hook.
+  static constexpr uint32_t kTcHandle = 0x5347;  // "SG"
+  static constexpr uint32_t kTcPriority = 1;
+};
+
+}  // namespace sg

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every verdict of every program is counted by reason in one per-CPU array
+ * indexed by enum sg_reason. The daemon sums the CPUs at scrape time; metric
+ * label values are sg_reason_name() and sg_reason_verdict().
+ */
+#ifndef SYNGUARD_COUNTERS_H
+#define SYNGUARD_COUNTERS_H
+
+#include "types.h"
+
+#define SG_REASONS(X)                                                                              \
+	/* XDP: passed to the kernel untouched */                                                  \
+	X(PASS_NOT_IP, "pass", "not_ip")                                                            \
+	X(PASS_NOT_TCP, "pass", "not_tcp")                                                          \
+	X(PASS_MALFORMED, "pass", "malformed")                                                      \
+	X(PASS_FRAGMENT, "pass", "fragment")                                                        \
+	X(PASS_IPV6_EXTHDR, "pass", "ipv6_extension_header")                                        \
+	X(PASS_UNPROTECTED, "pass", "unprotected_port")                                             \
+	X(PASS_NOT_ENGAGED, "pass", "not_engaged")                                                  \
+	X(PASS_ALLOWLIST, "pass", "allowlist")                                                      \
+	X(PASS_OTHER_FLAGS, "pass", "other_flags")                                                  \
+	X(PASS_SOCKET, "pass", "existing_socket")                                                   \
+	X(PASS_COOKIE_VALID, "pass", "cookie_valid")                                                \
+	X(PASS_NO_LISTENER, "pass", "no_listener")                                                  \
+	X(PASS_MULTIBUF, "pass", "multi_buffer")                                                    \
+	X(PASS_NO_KEY, "pass", "no_cookie_source")                                                  \
+	X(PASS_ERROR, "pass", "resize_failed")                                                      \
+	/* XDP: answered */                                                                         \
+	X(TX_SYNACK, "tx", "syncookie_synack")                                                      \
+	/* XDP: dropped */                                                                          \
+	X(DROP_DENYLIST, "drop", "denylist")                                                        \
+	X(DROP_BAD_MAC, "drop", "cookie_bad_mac")                                                   \
+	X(DROP_EXPIRED, "drop", "cookie_expired")                                                   \
+	X(DROP_UNKNOWN_KEY, "drop", "cookie_unknown_key")                                           \
+	X(DROP_KERNEL_COOKIE, "drop", "kernel_cookie_invalid")                                      \
+	X(DROP_ERROR, "drop", "rewrite_failed")                                                     \
+	/* TC ingress: handoff of valid cookie ACKs to the listener */                             \
+	X(HANDOFF_OK, "handoff", "ok")                                                              \
+	X(HANDOFF_SOCKET, "handoff", "existing_socket")                                             \
+	X(HANDOFF_NO_LISTENER, "handoff", "no_listener")                                            \
+	X(HANDOFF_BAD_COOKIE, "handoff", "bad_cookie")                                              \
+	X(HANDOFF_FAILED, "handoff", "kfunc_failed")
+
+enum sg_reason {
+#define SG_REASON_ENUM(name, verdict, label) SG_R_##name,
+	SG_REASONS(SG_REASON_ENUM)
+#undef SG_REASON_ENUM
+	SG_R_MAX
+};
+
+#if !defined(__bpf__)
+/* Label values for metrics and status; index with enum sg_reason. */
+static const char *const sg_reason_names[SG_R_MAX] = {
+#define SG_REASON_NAME(name, verdict, label) label,
+	SG_REASONS(SG_REASON_NAME)
+#undef SG_REASON_NAME
+};
+
+static const char *const sg_reason_verdicts[SG_R_MAX] = {
+#define SG_REASON_VERDICT(name, verdict, label) verdict,
+	SG_REASONS(SG_REASON_VERDICT)
+#undef SG_REASON_VERDICT
+};
+#endif
+
+#endif /* SYNGUARD_COUNTERS_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Map keys and values shared by the BPF programs and the daemon. One copy,
+ * included by both sides; tests/unit/layout_test.cc pins every size and
+ * offset so that a change here is a deliberate one.
+ */
+#ifndef SYNGUARD_LAYOUT_H
+#define SYNGUARD_LAYOUT_H
+
+#include "types.h"
+
+/* Address families as stored in struct sg_tuple. */
+#define SG_AF_INET  4
+#define SG_AF_INET6 6
+
+/* Entries in the per-family MSS tables and the window-scale table. */
+#define SG_MSS_TABLE_SIZE    4
+#define SG_WSCALE_TABLE_SIZE 4
+
+/* How many ports may be protected at once (per-port statistics slots). */
+#define SG_MAX_PROTECTED_PORTS 64
+
+/*
+ * One cookie secret. expires_ns is wall-clock nanoseconds (the config's
+ * clock): a key is usable while now < expires_ns. 0 marks an empty slot; the
+ * current key carries ~0.
+ */
+struct sg_secret {
+	__u64 k0;
+	__u64 k1;
+	__u64 expires_ns;
+};
+
+/*
+ * The secrets map's single value. New cookies use key[current]; a cookie
+ * names its key by one bit, so validating it costs one hash. The daemon
+ * rotates in two writes: first the new key into the idle slot, then the flip
+ * of `current` (with the old key's grace deadline), so a reader never sees
+ * `current` point at a half-written key.
+ */
+struct sg_secrets {
+	struct sg_secret key[2];
+	__u32 current;
+	__u32 pad;
+};
+
+/* sg_config.flags */
+#define SG_CFG_ECN   (1u << 0) /* the server accepts ECN (net.ipv4.tcp_ecn != 0) */
+#define SG_CFG_LISTS (1u << 1) /* allow/deny tries hold entries: look them up */
+
+/*
+ * Settings the daemon may change at run time (SIGHUP, clock refresh). Set at
+ * start, before the program is attached.
+ */
+struct sg_config {
+	/* Wall clock = bpf_ktime_get_ns() + clock_offset_ns; refreshed by the daemon. */
+	__u64 clock_offset_ns;
+	/* Cookie time slot length. A cookie is accepted for max_age_slots more slots. */
+	__u64 slot_ns;
+	__u32 max_age_slots; /* 1 or 2: a 2-bit slot field must tell age 3 as expired */
+	__u32 flags;         /* SG_CFG_* */
+	/* The client's MSS is rounded down to one of these (ascending). */
+	__u16 mss_v4[SG_MSS_TABLE_SIZE];
+	__u16 mss_v6[SG_MSS_TABLE_SIZE];
+	/* The MSS our SYN+ACK advertises (the server's, from the MTU or config). */
+	__u16 server_mss_v4;
+	__u16 server_mss_v6;
+	__u16 synack_window; /* window field of the SYN+ACK (never scaled) */
+	__u8 server_wscale;  /* window scale our SYN+ACK advertises, 0..14 */
+	__u8 ttl;            /* IPv4 TTL / IPv6 hop limit of the SYN+ACK */
+	/*
+	 * Client window scale, rounded down, for clients without timestamps:
+	 * code 0 = no scaling, codes 1..3 index this table ([0] is unused and
+	 * [1] must be 0 so that every offered scale can round down).
+	 */
+	__u8 wscale_table[SG_WSCALE_TABLE_SIZE];
+	__u8 pad[4];
+};
+
+/* sg_port.flags, the ports map is an array indexed by host-order port. */
+#define SG_PORT_PROTECTED (1u << 0) /* synguard watches this port */
+#define SG_PORT_ENGAGED   (1u << 1) /* cookies answer SYNs now */
+
+struct sg_port {
+	__u32 flags;
+	__u32 stats_slot; /* index into the per-port statistics array */
+};
+
+/* Per protected port, per CPU; the detector reads SYN rates from here. */
+struct sg_port_stats {
+	__u64 syn;            /* pure SYNs seen, engaged or not */
+	__u64 synack_sent;    /* cookie SYN+ACKs sent */
+	__u64 ack_valid;      /* ACKs with a valid cookie, handed on */
+	__u64 ack_invalid;    /* ACKs without socket and with a bad cookie, dropped */
+};
+
+/* Allow/deny LPM trie keys; the value is one of SG_LIST_*. */
+struct sg_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct sg_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+#define SG_LIST_ALLOW 1u
+#define SG_LIST_DENY  2u
+
+/* Handoff modes, fixed at load time (rodata). */
+#define SG_HANDOFF_REQSK         0u
+#define SG_HANDOFF_KERNEL_COOKIE 1u
+
+#endif /* SYNGUARD_LAYOUT_H */
