@@ -15,8 +15,7 @@ class Skeleton {
   ~Skeleton() { reset(); }
   Skeleton(const Skeleton&) = delete;
   Skeleton& operator=(const Skeleton&) = delete;
-  Skeleton(Skeleton&& o) noexcept
-      : obj_(std::exchange(o.obj_, nullptr)), destroy_(o.destroy_) {}
+  Skeleton(Skeleton&& o) noexcept : obj_(std::exchange(o.obj_, nullptr)), destroy_(o.destroy_) {}
   Skeleton& operator=(Skeleton&& o) noexcept {
     if (this != &o) {
       reset();

@@ -13,7 +13,8 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"synguard: answers SYN floods with XDP SYN cookies and hands real clients to the kernel"};
+  CLI::App app{
+      "synguard: answers SYN floods with XDP SYN cookies and hands real clients to the kernel"};
   app.set_version_flag("--version", std::string("synguard ") + SYNGUARD_VERSION);
   app.require_subcommand(1);
 
@@ -42,8 +43,9 @@ int main(int argc, char** argv) {
                                              {"skb", sg::XdpMode::kSkb}},
           CLI::ignore_case));
   run_cmd->add_option("--metrics-listen", run.metrics_listen, "Prometheus endpoint ADDR:PORT");
-  run_cmd->add_option("--cookie-max-age", run.cookies.max_age_seconds,
-                      "seconds a cookie stays valid (at most 1.5x this)")
+  run_cmd
+      ->add_option("--cookie-max-age", run.cookies.max_age_seconds,
+                   "seconds a cookie stays valid (at most 1.5x this)")
       ->check(CLI::Range(4, 240));
   run_cmd->add_option("--ttl", run.cookies.ttl, "TTL / hop limit of SYN+ACKs")
       ->check(CLI::Range(1, 255));

@@ -131,9 +131,10 @@ int RunForeground(const RunOptions& opts) {
     return 1;
   }
   if (d.fell_back())
-    spdlog::warn("XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
-                 "slower: check the driver's XDP support",
-                 opts.interface, d.fallback_reason());
+    spdlog::warn(
+        "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
+        "slower: check the driver's XDP support",
+        opts.interface, d.fallback_reason());
   spdlog::info("synguard protecting {} port(s) on {}: xdp {} mode, handoff {}, cookies {}",
                opts.ports.size(), opts.interface, ToString(d.attached_mode()), ToString(*mode),
                opts.engage == EngageMode::kAlways ? "engaged" : "observe only");

@@ -65,9 +65,8 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   std::unique_ptr<Datapath> dp(new Datapath(opts));
   dp->xdp_ = Skeleton<synguard_xdp>(synguard_xdp__open(), synguard_xdp__destroy);
   if (!dp->xdp_) return Error::FromErrno("open the XDP program");
-  dp->xdp_->rodata->sg_handoff_mode = opts.handoff == HandoffMode::kKernelCookie
-                                          ? SG_HANDOFF_KERNEL_COOKIE
-                                          : SG_HANDOFF_REQSK;
+  dp->xdp_->rodata->sg_handoff_mode =
+      opts.handoff == HandoffMode::kKernelCookie ? SG_HANDOFF_KERNEL_COOKIE : SG_HANDOFF_REQSK;
   if (int err = synguard_xdp__load(dp->xdp_.get()))
     return Error("load the XDP program (is this root, with BPF enabled?)", err);
 
@@ -76,8 +75,7 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
     if (!dp->tc_) return Error::FromErrno("open the TC handoff program");
     if (Status s = ShareMaps(dp->xdp_.get(), dp->tc_.get()); !s) return s.take_error();
     if (int err = synguard_tc__load(dp->tc_.get()))
-      return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)",
-                   err);
+      return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)", err);
   }
   return dp;
 }

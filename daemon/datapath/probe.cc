@@ -23,8 +23,8 @@ KernelFeatures ProbeKernel() {
   f.reqsk_kfunc = BtfHasFunc(vmlinux, "bpf_sk_assign_tcp_reqsk");
   // Helpers are not BTF functions; their implementation is: bpf_tcp_gen_syncookie
   // is backed by the kernel function of the same name.
-  f.gen_syncookie = BtfHasFunc(vmlinux, "bpf_tcp_gen_syncookie") ||
-                    BtfHasFunc(vmlinux, "tcp_v4_get_syncookie");
+  f.gen_syncookie =
+      BtfHasFunc(vmlinux, "bpf_tcp_gen_syncookie") || BtfHasFunc(vmlinux, "tcp_v4_get_syncookie");
   btf__free(vmlinux);
   return f;
 }
@@ -33,13 +33,16 @@ Result<HandoffMode> ResolveHandoff(HandoffMode wanted, const KernelFeatures& f) 
   switch (wanted) {
     case HandoffMode::kReqsk:
       if (!f.reqsk_kfunc)
-        return Error("handoff mode reqsk needs the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+); "
-                     "kernel " + f.kernel_release + " does not have it: use --handoff kernel-cookie");
+        return Error(
+            "handoff mode reqsk needs the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+); "
+            "kernel " +
+            f.kernel_release + " does not have it: use --handoff kernel-cookie");
       return HandoffMode::kReqsk;
     case HandoffMode::kKernelCookie:
       if (!f.gen_syncookie)
-        return Error("handoff mode kernel-cookie needs bpf_tcp_gen_syncookie (Linux 5.3+); kernel " +
-                     f.kernel_release + " does not have it");
+        return Error(
+            "handoff mode kernel-cookie needs bpf_tcp_gen_syncookie (Linux 5.3+); kernel " +
+            f.kernel_release + " does not have it");
       return HandoffMode::kKernelCookie;
     case HandoffMode::kAuto:
       if (f.reqsk_kfunc) return HandoffMode::kReqsk;

@@ -9,8 +9,8 @@
 namespace sg {
 
 struct KernelFeatures {
-  bool reqsk_kfunc = false;       // bpf_sk_assign_tcp_reqsk (6.9+)
-  bool gen_syncookie = false;     // bpf_tcp_gen_syncookie (5.3+)
+  bool reqsk_kfunc = false;    // bpf_sk_assign_tcp_reqsk (6.9+)
+  bool gen_syncookie = false;  // bpf_tcp_gen_syncookie (5.3+)
   std::string kernel_release;
 };
 

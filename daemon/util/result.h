@@ -14,7 +14,8 @@ namespace sg {
 
 class Error {
  public:
-  explicit Error(std::string what, int err = 0) : what_(std::move(what)), err_(err < 0 ? -err : err) {}
+  explicit Error(std::string what, int err = 0)
+      : what_(std::move(what)), err_(err < 0 ? -err : err) {}
 
   // An error from the current errno.
   static Error FromErrno(std::string what) { return Error(std::move(what), errno); }
@@ -40,7 +41,7 @@ class Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
