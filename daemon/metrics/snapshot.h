@@ -1,0 +1,42 @@
+// What the daemon knows that is not in a BPF map, handed to the collector at
+// scrape time (engaged state, listener queues, rotations, reloads, attach).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sg {
+
+struct PortSnapshot {
+  uint16_t port = 0;
+  uint32_t stats_slot = 0;  // index into the per-port statistics map
+  bool engaged = false;
+  uint64_t engage_events = 0;     // changes to engaged
+  uint64_t disengage_events = 0;  // changes to not engaged
+  bool listener_seen = false;     // a listener was found on the last watch
+  uint64_t listen_backlog = 0;    // listen() backlog (max accept queue)
+  uint64_t accept_queue = 0;      // connections waiting for accept()
+  uint64_t syn_recv = 0;          // request sockets in the kernel's SYN queue
+};
+
+struct InterfaceSnapshot {
+  std::string name;
+  std::string xdp_mode;  // native | skb
+  bool fell_back = false;
+};
+
+struct MetricsSnapshot {
+  std::vector<PortSnapshot> ports;
+  std::vector<InterfaceSnapshot> interfaces;
+  std::string handoff_mode;
+  uint64_t secret_rotations = 0;
+  double last_rotation_unix = 0;  // seconds; 0: not rotated yet
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+  bool last_reload_ok = true;
+  double last_reload_unix = 0;
+  bool self_test_ok = false;
+};
+
+}  // namespace sg
