@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "datapath/probe.h"
+#include "metrics/exporter.h"
 #include "secrets/random_secret.h"
 #include "system/sysctl.h"
 #include "system/sysctl_guard.h"
@@ -119,6 +120,38 @@ int RunForeground(const RunOptions& opts) {
       return 1;
     }
   }
+  // Metrics: BPF counters are read at scrape time; the rest is this snapshot.
+  // Started before anything is attached: a port in use changes nothing.
+  auto snapshot = std::make_shared<SnapshotBox>();
+  snapshot->Update([&](MetricsSnapshot& snap) {
+    snap.handoff_mode = ToString(*mode);
+    uint32_t stats_slot = 0;
+    for (uint16_t port : opts.ports) {
+      PortSnapshot ps;
+      ps.port = port;
+      ps.stats_slot = stats_slot++;
+      ps.engaged = opts.engage == EngageMode::kAlways;
+      snap.ports.push_back(ps);
+    }
+    snap.last_reload_unix = static_cast<double>(WallClockNs()) / 1e9;
+  });
+  CollectorSources sources;
+  sources.reasons = std::make_shared<BpfPerCpuMap>(d.counters_fd(), sizeof(uint64_t));
+  sources.port_stats = std::make_shared<BpfPerCpuMap>(d.port_stats_fd(), sizeof(sg_port_stats));
+  sources.snapshot = [snapshot] { return snapshot->Get(); };
+  sources.version = SYNGUARD_VERSION;
+  std::unique_ptr<MetricsExporter> exporter;
+  if (!opts.metrics_listen.empty()) {
+    Result<std::unique_ptr<MetricsExporter>> ex =
+        MetricsExporter::Start(opts.metrics_listen, std::make_shared<SynguardCollector>(sources));
+    if (!ex) {
+      spdlog::error("{}", ex.error().message());
+      return 2;
+    }
+    exporter = std::move(*ex);
+    spdlog::info("metrics on http://{}/metrics", opts.metrics_listen);
+  }
+
   // TC first: from the moment XDP answers SYNs, the ACKs must find the handoff.
   if (*mode == HandoffMode::kReqsk) {
     if (Status s = d.AttachTc(opts.interface); !s) {
@@ -135,6 +168,9 @@ int RunForeground(const RunOptions& opts) {
         "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
         "slower: check the driver's XDP support",
         opts.interface, d.fallback_reason());
+  snapshot->Update([&](MetricsSnapshot& snap) {
+    snap.interfaces.push_back({opts.interface, ToString(d.attached_mode()), d.fell_back()});
+  });
   spdlog::info("synguard protecting {} port(s) on {}: xdp {} mode, handoff {}, cookies {}",
                opts.ports.size(), opts.interface, ToString(d.attached_mode()), ToString(*mode),
                opts.engage == EngageMode::kAlways ? "engaged" : "observe only");

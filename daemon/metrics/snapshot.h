@@ -40,3 +40,27 @@ struct MetricsSnapshot {
 };
 
 }  // namespace sg
+
+#include <mutex>
+
+namespace sg {
+
+// The daemon updates it; the scrape thread copies it.
+class SnapshotBox {
+ public:
+  MetricsSnapshot Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return snap_;
+  }
+  template <class F>
+  void Update(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    f(snap_);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  MetricsSnapshot snap_;
+};
+
+}  // namespace sg
