@@ -11,6 +11,7 @@
 
 #include "datapath/probe.h"
 #include "metrics/exporter.h"
+#include "selftest/self_test.h"
 #include "secrets/random_secret.h"
 #include "system/sysctl.h"
 #include "system/sysctl_guard.h"
@@ -77,11 +78,6 @@ int RunForeground(const RunOptions& opts) {
     spdlog::error("--engage auto needs the attack detector, which this build does not have yet");
     return 2;
   }
-  Result<sg_config> cfg = BuildBpfConfig(opts.cookies, opts.interface, opts.sysctl_root);
-  if (!cfg) {
-    spdlog::error("{}", cfg.error().message());
-    return 2;
-  }
   Result<UniqueFd> sigfd = BlockSignals();
   if (!sigfd) {
     spdlog::error("{}", sigfd.error().message());
@@ -92,6 +88,13 @@ int RunForeground(const RunOptions& opts) {
   if (Status s = EnsureSysctls(*mode, sysctls); !s) {
     spdlog::error("{}", s.error().message());
     return 1;
+  }
+  // After the sysctls: the SYN+ACK offers what the values now in force let
+  // the kernel accept (the guard puts them back if this fails).
+  Result<sg_config> cfg = BuildBpfConfig(opts.cookies, opts.interface, opts.sysctl_root);
+  if (!cfg) {
+    spdlog::error("{}", cfg.error().message());
+    return 2;
   }
   Result<std::unique_ptr<Datapath>> dp = Datapath::Load(DatapathOptions{.handoff = *mode});
   if (!dp) {
@@ -168,8 +171,28 @@ int RunForeground(const RunOptions& opts) {
         "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
         "slower: check the driver's XDP support",
         opts.interface, d.fallback_reason());
+  bool self_test_ok = false;
+  if (opts.engage == EngageMode::kAlways) {
+    Result<SelfTestResult> st = RunSelfTest({.prog_fd = d.xdp_prog_fd(),
+                                             .port = opts.ports.front(),
+                                             .kernel_cookie = *mode == HandoffMode::kKernelCookie});
+    if (!st) {
+      spdlog::error("self-test: {}", st.error().message());
+      return 1;
+    }
+    self_test_ok = st->answered && st->ack_accepted;
+    if (self_test_ok) {
+      spdlog::info("self-test passed: a probe SYN got a correct SYN+ACK and its cookie validated");
+    } else if (*mode == HandoffMode::kKernelCookie && !st->answered) {
+      spdlog::warn("self-test: {}", st->detail);
+    } else {
+      spdlog::error("self-test failed: {}", st->detail);
+      return 1;
+    }
+  }
   snapshot->Update([&](MetricsSnapshot& snap) {
     snap.interfaces.push_back({opts.interface, ToString(d.attached_mode()), d.fell_back()});
+    snap.self_test_ok = self_test_ok;
   });
   spdlog::info("synguard protecting {} port(s) on {}: xdp {} mode, handoff {}, cookies {}",
                opts.ports.size(), opts.interface, ToString(d.attached_mode()), ToString(*mode),
