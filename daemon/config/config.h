@@ -1,0 +1,70 @@
+// The daemon's configuration (/etc/synguard/synguard.yaml): what it protects
+// and how. LoadConfig validates everything it can without touching the
+// system, so that `synguard check-config` and a SIGHUP reload refuse a bad
+// file before anything changes. Errors name the file, line, key and problem:
+//   /etc/synguard/synguard.yaml:12: ports[1].engage: must be one of always,
+//   auto, never (got "sometimes")
+// deploy/synguard.yaml documents every key.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/cidr.h"
+#include "config/listen_address.h"
+#include "datapath/bpf_config.h"
+#include "datapath/datapath.h"
+#include "detector/attack_detector.h"
+#include "secrets/secret_rotator.h"
+#include "tuning/sysctl_profile.h"
+#include "util/result.h"
+
+namespace sg {
+
+// When cookies answer SYNs to a port. cli/run_command.h (flag mode, older)
+// declares the same enum; it should include this header instead.
+enum class EngageMode { kAlways, kAuto, kNever };
+
+struct PortConfig {
+  uint16_t port = 0;
+  EngageMode engage = EngageMode::kAuto;
+  DetectorThresholds thresholds;  // used with engage: auto
+};
+
+struct SecretsConfig {
+  enum class Source { kRandom, kKeyFile };
+  Source source = Source::kRandom;
+  std::string key_file;  // with kKeyFile: the fleet key (secrets/fleet_key.h)
+  RotationSchedule rotation;
+};
+
+struct Config {
+  std::string source;  // the file it came from, for messages
+  std::vector<std::string> interfaces;
+  std::vector<PortConfig> ports;
+  std::vector<Cidr> allowlist;  // SYNs from these pass to the kernel, never cookied
+  std::vector<Cidr> denylist;   // SYNs from these are dropped while engaged
+  CookieSettings cookies;
+  SecretsConfig secrets;
+  HandoffMode handoff = HandoffMode::kAuto;
+  XdpMode xdp_mode = XdpMode::kAuto;
+  SysctlProfile sysctl;
+  ListenAddress metrics_listen;
+  std::string pin_dir = "/sys/fs/bpf/synguard";
+  bool leave_pinned_on_exit = false;
+};
+
+// Reads and validates a config file.
+Result<Config> LoadConfig(const std::string& path);
+// Validates config text; `name` stands for the file in messages.
+Result<Config> ParseConfig(const std::string& text, const std::string& name);
+
+// A human summary of what the config does, for `synguard check-config`.
+// Names the fleet key file, never its contents.
+std::string Explain(const Config& config);
+
+const char* ToString(EngageMode m);
+
+}  // namespace sg

@@ -1,0 +1,110 @@
+#include "secrets/secret_rotator.h"
+
+#include <cstring>
+
+namespace sg {
+
+namespace {
+
+constexpr uint64_t kNoExpiry = ~0ull;
+
+uint64_t Ns(std::chrono::seconds s) {
+  return static_cast<uint64_t>(std::chrono::nanoseconds(s).count());
+}
+
+// Overwrites key material before the memory is reused.
+void Wipe(sg_secrets& s) {
+  volatile uint8_t* p = reinterpret_cast<volatile uint8_t*>(&s);
+  for (size_t i = 0; i < sizeof(s); ++i) p[i] = 0;
+}
+
+}  // namespace
+
+SecretRotator::SecretRotator(const Clock& clock, SecretSource& source,
+                             const RotationSchedule& schedule)
+    : clock_(clock),
+      source_(source),
+      // A zero interval would divide by zero; the config refuses it, this guards.
+      interval_ns_(Ns(schedule.interval) ? Ns(schedule.interval) : 1000000000ull),
+      grace_ns_(Ns(schedule.grace)) {}
+
+uint64_t SecretRotator::current_key_age_ns() const {
+  uint64_t now = clock_.NowNs(), start = generation_ * interval_ns_;
+  return now > start ? now - start : 0;
+}
+
+Status SecretRotator::Start(const PublishSecrets& publish) {
+  const uint64_t now = clock_.NowNs();
+  const uint64_t gen = EpochOf(now);
+  Result<sg_secret> cur = source_.KeyFor(gen);
+  if (!cur) return cur.take_error().Context("make the first cookie secret");
+  sg_secrets s{};
+  s.current = gen & 1;
+  s.key[gen & 1] = *cur;
+  s.key[gen & 1].expires_ns = kNoExpiry;
+  // The previous epoch's key matters only when other hosts (or our previous
+  // run) issued cookies with it: a fleet key yields the same key again, a
+  // random source would yield a useless new one.
+  const uint64_t prev_expires = gen * interval_ns_ + grace_ns_;
+  if (gen > 0 && prev_expires > now && source_.deterministic()) {
+    Result<sg_secret> prev = source_.KeyFor(gen - 1);
+    if (!prev) return prev.take_error().Context("derive the previous cookie secret");
+    s.key[(gen - 1) & 1] = *prev;
+    s.key[(gen - 1) & 1].expires_ns = prev_expires;
+  }
+  if (Status st = publish(s); !st) {
+    Wipe(s);
+    return st.take_error().Context("publish the first cookie secret");
+  }
+  Wipe(state_);
+  state_ = s;
+  Wipe(s);
+  generation_ = gen;
+  started_ = true;
+  return Ok();
+}
+
+Status SecretRotator::RotateTo(uint64_t gen, const PublishSecrets& publish) {
+  const uint32_t slot = gen & 1;
+  Result<sg_secret> key = source_.KeyFor(gen);
+  if (!key) return key.take_error().Context("make the next cookie secret");
+
+  // Step 1: the new key into the idle slot; `current` and its key unchanged.
+  sg_secrets next = state_;
+  next.key[slot] = *key;
+  next.key[slot].expires_ns = kNoExpiry;
+  if (Status st = publish(next); !st) {
+    Wipe(next);
+    return st.take_error().Context("publish the next cookie secret (step 1 of 2)");
+  }
+  // Step 2: flip, and give the old key its grace from the rotation time.
+  next.current = slot;
+  next.key[slot ^ 1].expires_ns = gen * interval_ns_ + grace_ns_;
+  if (Status st = publish(next); !st) {
+    Wipe(next);
+    return st.take_error().Context("switch to the next cookie secret (step 2 of 2)");
+  }
+  Wipe(state_);
+  state_ = next;
+  Wipe(next);
+  generation_ = gen;
+  return Ok();
+}
+
+Result<std::optional<Rotation>> SecretRotator::Tick(const PublishSecrets& publish) {
+  if (!started_) return Error("rotate cookie secrets: Start() was not called");
+  const uint64_t gen = EpochOf(clock_.NowNs());
+  if (gen <= generation_) return std::optional<Rotation>();
+  // After a sleep that skipped generations, step through the last ones, each
+  // into the then idle slot, so that the key left in grace is gen - 1's, as
+  // on every other host of a fleet.
+  const uint64_t skipped = gen - generation_;
+  uint64_t first = skipped == 1 ? gen : skipped % 2 == 0 ? gen - 1 : gen - 2;
+  for (uint64_t g = first; g <= gen; ++g) {
+    if (Status st = RotateTo(g, publish); !st) return st.take_error();
+  }
+  return std::optional<Rotation>(Rotation{
+      .generation = gen, .at_ns = gen * interval_ns_, .slot = static_cast<uint32_t>(gen & 1)});
+}
+
+}  // namespace sg
