@@ -1,0 +1,103 @@
+#include "bench_setup.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "bench_shared.h"
+#include "datapath/bpf_config.h"
+#include "secrets/random_secret.h"
+
+namespace sg::bench {
+
+Status EnterPrivateNetns() {
+  if (unshare(CLONE_NEWNET)) return Error::FromErrno("create a private network namespace");
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Error::FromErrno("open a socket to bring up lo");
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(fd.get(), SIOCGIFFLAGS, &ifr) < 0) return Error::FromErrno("read the flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd.get(), SIOCSIFFLAGS, &ifr) < 0) return Error::FromErrno("bring up lo");
+  return Ok();
+}
+
+Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port) {
+  LoopbackConnection c;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  c.listener.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!c.listener.valid()) return Error::FromErrno("open the listener socket");
+  int one = 1;
+  setsockopt(c.listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(c.listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)))
+    return Error::FromErrno("bind 127.0.0.1:" + std::to_string(port));
+  if (listen(c.listener.get(), 16))
+    return Error::FromErrno("listen on port " + std::to_string(port));
+  c.client.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!c.client.valid()) return Error::FromErrno("open the client socket");
+  // No XDP program is attached to lo: this handshake is the kernel's own.
+  if (connect(c.client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)))
+    return Error::FromErrno("connect to 127.0.0.1:" + std::to_string(port));
+  c.server.reset(accept4(c.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (!c.server.valid()) return Error::FromErrno("accept the loopback connection");
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  if (getsockname(c.client.get(), reinterpret_cast<sockaddr*>(&local), &len))
+    return Error::FromErrno("read the client's port");
+  c.client_port = ntohs(local.sin_port);
+  return c;
+}
+
+Result<std::unique_ptr<Harness>> Harness::Create(uint16_t port) {
+  std::unique_ptr<Harness> h(new Harness());
+  Result<std::unique_ptr<Datapath>> dp = Datapath::Load({.handoff = HandoffMode::kReqsk});
+  if (!dp) return dp.take_error();
+  h->dp_ = std::move(*dp);
+
+  Result<sg_config> cfg = BuildBpfConfig(CookieSettings{}, "lo", "/proc/sys");
+  if (!cfg) return cfg.take_error().Context("build the config for lo");
+  if (Status s = h->dp_->WriteConfig(*cfg); !s) return s.take_error();
+  Result<sg_secret> key = RandomSecret();
+  if (!key) return key.take_error();
+  sg_secrets secrets{};
+  secrets.key[0] = *key;
+  secrets.key[0].expires_ns = ~0ull;  // the current key; key[1] stays empty
+  if (Status s = h->dp_->WriteSecrets(secrets); !s) return s.take_error();
+  sg_port p{.flags = SG_PORT_PROTECTED | SG_PORT_ENGAGED, .stats_slot = 0};
+  if (Status s = h->dp_->WritePort(port, p); !s) return s.take_error();
+
+  h->progs_ = Skeleton<bench_progs>(bench_progs__open_and_load(), bench_progs__destroy);
+  if (!h->progs_) return Error::FromErrno("load the benchmark's BPF programs");
+  uint32_t key32 = port, on = 1;
+  if (bpf_map_update_elem(bpf_map__fd(h->progs_->maps.ref_ports), &key32, &on, BPF_ANY))
+    return Error::FromErrno("protect port " + std::to_string(port) + " in the reference");
+  return h;
+}
+
+Result<TestRunResult> Harness::RunDirect(int prog_fd, const Bytes& pkt, uint32_t repeat) {
+  return TestRun(prog_fd, pkt, repeat);
+}
+
+Result<TestRunResult> Harness::RunWrapped(int target_fd, const Bytes& pkt, uint32_t repeat) {
+  if (pkt.size() > BENCH_MAX_PKT) return Error("test packet longer than BENCH_MAX_PKT");
+  bench_tmpl t{};
+  t.len = static_cast<uint32_t>(pkt.size());
+  std::memcpy(t.data, pkt.data(), pkt.size());
+  uint32_t zero = 0, slot = BENCH_TARGET_SLOT;
+  if (bpf_map_update_elem(bpf_map__fd(progs_->maps.bench_tmpl_map), &zero, &t, BPF_ANY))
+    return Error::FromErrno("write the packet template");
+  if (bpf_map_update_elem(bpf_map__fd(progs_->maps.bench_target), &slot, &target_fd, BPF_ANY))
+    return Error::FromErrno("put the program under test in the tail-call slot");
+  return TestRun(bpf_program__fd(progs_->progs.bench_restore), pkt, repeat);
+}
+
+}  // namespace sg::bench
