@@ -92,12 +92,30 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 
 	sg_parse_tcp_options(p->tcp, p->tcp_len, p->data_end, &o);
 	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
+	/* Options the server's sysctls turn off are neither offered nor encoded. */
+	if (cfg->flags & SG_CFG_NO_SACK)
+		o.sack_ok = 0;
+	if (cfg->flags & SG_CFG_NO_WSCALE)
+		o.wscale_ok = 0;
+	if (cfg->flags & SG_CFG_NO_TS)
+		o.ts_ok = 0;
 	isn = bpf_ntohl(p->tcp->seq);
 
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		r = sg_kernel_cookie(ctx, p, &a.seq);
 		if (r >= 0)
 			return r;
+		/*
+		 * The kernel's cookie keeps window scale and SACK only in the
+		 * timestamp echo: without timestamps its socket has neither, so
+		 * the SYN+ACK must not offer them (the kernel's own cookie
+		 * SYN+ACK does not). Offering them anyway leaves the client
+		 * scaling its window while the server does not.
+		 */
+		if (!o.ts_ok) {
+			o.wscale_ok = 0;
+			o.sack_ok = 0;
+		}
 	} else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o, sg_now_ns(cfg), &a.seq)) {
 		return SG_R_PASS_NO_KEY;
 	}

@@ -96,6 +96,20 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
   Result<long long> ecn = ReadSysctlInt(sysctl_root, "net.ipv4.tcp_ecn");
   if (!ecn) return ecn.take_error();
   if (*ecn != 0) c.flags |= SG_CFG_ECN;
+
+  // An option the server turned off must not be offered: both handoffs
+  // refuse a connection that has it, so every client offering it would fail.
+  struct {
+    const char* sysctl;
+    uint32_t flag;
+  } const off[] = {{"net.ipv4.tcp_sack", SG_CFG_NO_SACK},
+                   {"net.ipv4.tcp_window_scaling", SG_CFG_NO_WSCALE},
+                   {"net.ipv4.tcp_timestamps", SG_CFG_NO_TS}};
+  for (const auto& o : off) {
+    Result<long long> v = ReadSysctlInt(sysctl_root, o.sysctl);
+    if (!v) return v.take_error();
+    if (*v == 0) c.flags |= o.flag;
+  }
   return c;
 }
 

@@ -33,7 +33,9 @@ uint8_t KernelWindowScale(uint64_t tcp_rmem_max, uint64_t rmem_max);
 
 Result<uint32_t> InterfaceMtu(const std::string& ifname);
 
-// Reads sysctls under sysctl_root (/proc/sys) and the MTU of ifname.
+// Reads sysctls under sysctl_root (/proc/sys) and the MTU of ifname. Call it
+// after the handoff's sysctls are set: the SYN+ACK offers only the options
+// (SACK, window scaling, timestamps) that the values in force allow.
 Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifname,
                                  const std::string& sysctl_root);
 

@@ -47,6 +47,18 @@ struct sg_secrets {
 /* sg_config.flags */
 #define SG_CFG_ECN   (1u << 0) /* the server accepts ECN (net.ipv4.tcp_ecn != 0) */
 #define SG_CFG_LISTS (1u << 1) /* allow/deny tries hold entries: look them up */
+/*
+ * The server's own sysctls turn an option off (net.ipv4.tcp_sack,
+ * tcp_window_scaling, tcp_timestamps = 0): the SYN+ACK does not offer it,
+ * as the kernel's would not, and the cookie does not carry it. Both
+ * handoffs refuse a connection that has it (found on 6.18 for SACK and
+ * window scaling: bpf_sk_assign_tcp_reqsk fails, the kernel's own cookie
+ * check drops the ACK; the client gets a reset). Negative, so that a zero
+ * flags word offers everything.
+ */
+#define SG_CFG_NO_SACK   (1u << 2)
+#define SG_CFG_NO_WSCALE (1u << 3)
+#define SG_CFG_NO_TS     (1u << 4)
 
 /*
  * Settings the daemon may change at run time (SIGHUP, clock refresh). Set at
