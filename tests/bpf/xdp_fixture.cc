@@ -1,0 +1,164 @@
+#include "xdp_fixture.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "datapath/bpf_config.h"
+
+namespace sg::test {
+
+namespace {
+
+constexpr uint64_t kSlotNs = 60ull * 1000000000ull;
+// Room for the frame to grow into a SYN+ACK; far more than any test frame.
+constexpr size_t kOutRoom = 4096;
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // what bpf_ktime_get_ns() reads
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
+  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kReqsk});
+  if (!dp) return dp.take_error().Context("load the XDP program for packet tests");
+  std::unique_ptr<XdpFixture> f(new XdpFixture());
+  f->dp_ = std::move(*dp);
+  if (sg::Status s = f->Reset(); !s) return s.take_error();
+  return f;
+}
+
+sg_config XdpFixture::DefaultConfig() {
+  sg_config c{};
+  c.slot_ns = kSlotNs;
+  c.max_age_slots = 2;
+  c.flags = SG_CFG_ECN;
+  const uint16_t v4[] = {536, 1300, 1460, 8960};
+  const uint16_t v6[] = {1220, 1380, 1440, 8940};
+  std::copy(std::begin(v4), std::end(v4), c.mss_v4);
+  std::copy(std::begin(v6), std::end(v6), c.mss_v6);
+  c.server_mss_v4 = 1400;
+  c.server_mss_v6 = 1380;
+  c.synack_window = 65535;
+  c.server_wscale = 9;
+  c.ttl = 61;
+  const uint8_t ws[] = {0, 0, 7, 10};
+  std::copy(std::begin(ws), std::end(ws), c.wscale_table);
+  return c;
+}
+
+sg_secrets XdpFixture::DefaultSecrets() {
+  sg_secrets s{};
+  s.key[0] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull, ~0ull};
+  s.current = 0;
+  return s;
+}
+
+sg::Status XdpFixture::Reset() {
+  sg_config cfg = DefaultConfig();
+  // The middle of the wall clock's current slot, in the program's clock.
+  uint64_t wall = sg::WallClockNs();
+  uint64_t target = wall / kSlotNs * kSlotNs + kSlotNs / 2;
+  cfg.clock_offset_ns = target - MonotonicNs();
+  if (sg::Status s = SetConfig(cfg); !s) return s;
+  if (sg::Status s = SetSecrets(DefaultSecrets()); !s) return s;
+  for (uint16_t port : std::vector<uint16_t>(ports_))
+    if (sg::Status s = SetPort(port, 0); !s) return s;
+  ports_.clear();
+  return ClearLists();
+}
+
+sg::Status XdpFixture::SetConfig(const sg_config& cfg) {
+  cfg_ = cfg;
+  return dp_->WriteConfig(cfg);
+}
+
+sg::Status XdpFixture::SetSecrets(const sg_secrets& secrets) {
+  secrets_ = secrets;
+  return dp_->WriteSecrets(secrets);
+}
+
+sg::Status XdpFixture::SetPort(uint16_t port, uint32_t flags) {
+  if (std::find(ports_.begin(), ports_.end(), port) == ports_.end()) ports_.push_back(port);
+  return dp_->WritePort(port, sg_port{.flags = flags, .stats_slot = 0});
+}
+
+sg::Status XdpFixture::AddListEntry(const IpAddr& addr, bool ipv6, uint32_t prefixlen,
+                                    uint32_t action) {
+  if (ipv6) {
+    sg_lpm_v6 key{.prefixlen = prefixlen, .addr = {}};
+    std::memcpy(key.addr, addr.data(), 16);
+    if (bpf_map_update_elem(bpf_map__fd(dp_->xdp()->maps.sg_lists_v6_map), &key, &action, BPF_ANY))
+      return sg::Error::FromErrno("add an IPv6 list entry");
+  } else {
+    sg_lpm_v4 key{.prefixlen = prefixlen, .addr = {}};
+    std::memcpy(key.addr, addr.data(), 4);
+    if (bpf_map_update_elem(bpf_map__fd(dp_->xdp()->maps.sg_lists_v4_map), &key, &action, BPF_ANY))
+      return sg::Error::FromErrno("add an IPv4 list entry");
+  }
+  return sg::Ok();
+}
+
+sg::Status XdpFixture::ClearLists() {
+  // Delete the first key until there is none: deleting while walking with
+  // get_next_key would skip entries of a trie.
+  for (bpf_map* map : {dp_->xdp()->maps.sg_lists_v4_map, dp_->xdp()->maps.sg_lists_v6_map}) {
+    int fd = bpf_map__fd(map);
+    sg_lpm_v6 key{};  // large enough for either key type
+    while (bpf_map_get_next_key(fd, nullptr, &key) == 0) {
+      if (bpf_map_delete_elem(fd, &key))
+        return sg::Error::FromErrno(std::string("clear map ") + bpf_map__name(map));
+    }
+  }
+  return sg::Ok();
+}
+
+uint64_t XdpFixture::NowNs() const { return MonotonicNs() + cfg_.clock_offset_ns; }
+
+sg::Status XdpFixture::AdvanceClock(int64_t ns) {
+  sg_config cfg = cfg_;
+  cfg.clock_offset_ns += static_cast<uint64_t>(ns);
+  return SetConfig(cfg);
+}
+
+sg::Result<std::array<uint64_t, SG_R_MAX>> XdpFixture::ReadCounters() const {
+  int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return sg::Error("count the possible CPUs", ncpus);
+  std::array<uint64_t, SG_R_MAX> sums{};
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
+  for (uint32_t reason = 0; reason < SG_R_MAX; ++reason) {
+    if (bpf_map_lookup_elem(dp_->counters_fd(), &reason, per_cpu.data()))
+      return sg::Error::FromErrno("read sg_counters_map");
+    for (uint64_t n : per_cpu) sums[reason] += n;
+  }
+  return sums;
+}
+
+sg::Result<RunResult> XdpFixture::Run(std::span<const uint8_t> frame) {
+  auto before = ReadCounters();
+  if (!before) return before.take_error();
+
+  RunResult r;
+  r.frame.resize(frame.size() + kOutRoom);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.frame.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(r.frame.size()), .repeat = 1);
+  if (bpf_prog_test_run_opts(dp_->xdp_prog_fd(), &opts))
+    return sg::Error::FromErrno("BPF_PROG_TEST_RUN of a " + std::to_string(frame.size()) +
+                                "-byte frame");
+  r.verdict = opts.retval;
+  r.frame.resize(opts.data_size_out);
+
+  auto after = ReadCounters();
+  if (!after) return after.take_error();
+  for (size_t i = 0; i < SG_R_MAX; ++i) r.counted[i] = (*after)[i] - (*before)[i];
+  return r;
+}
+
+}  // namespace sg::test

@@ -1,0 +1,69 @@
+// The real XDP program, loaded with sg::Datapath::Load (reqsk mode, nothing
+// attached), and the knobs a packet test turns: the config, secrets, ports
+// and allow/deny map entries, and the program's clock (clock_offset_ns).
+// Run() pushes one frame through BPF_PROG_TEST_RUN and reports the verdict,
+// the frame as the program left it, and how much each reason counter moved,
+// summed over all possible CPUs as the daemon sums them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "datapath/datapath.h"
+#include "packet_builder.h"
+#include "synguard/shared.h"
+#include "util/result.h"
+
+namespace sg::test {
+
+struct RunResult {
+  uint32_t verdict = 0;  // XDP_PASS, XDP_TX, ...
+  std::vector<uint8_t> frame;
+  std::array<uint64_t, SG_R_MAX> counted{};  // per reason: after - before
+};
+
+class XdpFixture {
+ public:
+  static sg::Result<std::unique_ptr<XdpFixture>> Load();
+
+  // A config like the daemon's, with values that are easy to tell apart
+  // from the client's (TTL 61, server MSS 1400 / 1380, window scale 9).
+  static sg_config DefaultConfig();
+  // Two live keys are not needed to start: key 0 is current, key 1 empty.
+  static sg_secrets DefaultSecrets();
+
+  // Back to DefaultConfig() and DefaultSecrets(), no ports, empty lists,
+  // and the clock in the middle of a cookie slot, so that a row never
+  // straddles a slot boundary by accident.
+  sg::Status Reset();
+
+  const sg_config& config() const { return cfg_; }
+  sg::Status SetConfig(const sg_config& cfg);
+  const sg_secrets& secrets() const { return secrets_; }
+  sg::Status SetSecrets(const sg_secrets& secrets);
+  // flags: SG_PORT_*; 0 removes the port.
+  sg::Status SetPort(uint16_t port, uint32_t flags);
+  // One allow/deny entry; the address family is taken from ipv6.
+  sg::Status AddListEntry(const IpAddr& addr, bool ipv6, uint32_t prefixlen, uint32_t action);
+
+  // The program's clock now: bpf_ktime_get_ns() + clock_offset_ns.
+  uint64_t NowNs() const;
+  sg::Status AdvanceClock(int64_t ns);
+
+  sg::Result<RunResult> Run(std::span<const uint8_t> frame);
+
+ private:
+  XdpFixture() = default;
+  sg::Status ClearLists();
+  sg::Result<std::array<uint64_t, SG_R_MAX>> ReadCounters() const;
+
+  std::unique_ptr<sg::Datapath> dp_;
+  sg_config cfg_{};
+  sg_secrets secrets_{};
+  std::vector<uint16_t> ports_;  // written since the last Reset()
+};
+
+}  // namespace sg::test
