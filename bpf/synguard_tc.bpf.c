@@ -98,6 +98,11 @@ int synguard_tc(struct __sk_buff *skb)
 	const struct sg_config *cfg;
 	struct sg_port *port;
 	__u32 zero = 0;
+	__u32 *meta = (void *)(long)skb->data_meta;
+
+	/* XDP already found this packet's socket: established traffic pays nothing more. */
+	if ((void *)(meta + 1) <= p.data && *meta == (SG_META_MAGIC | SG_META_SOCKET))
+		return SG_TC_ACT_OK;
 
 	/* Only ACKs without SYN/RST to protected ports are ours; the rest, silently on. */
 	if (sg_parse(&p) >= 0)

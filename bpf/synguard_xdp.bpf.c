@@ -25,6 +25,26 @@
 const volatile __u32 sg_handoff_mode = SG_HANDOFF_REQSK;
 
 /*
+ * Our TSval, with the low six bits replaced by the options and never ahead
+ * of its clock. kernel-cookie mode must use the kernel's own millisecond
+ * clock (tcp_clock_ms): the socket has no timestamp offset, so its later
+ * TSvals continue from that clock. reqsk mode hands the kernel our TSval
+ * (the client's TSecr) and the kernel derives the connection's offset from
+ * it, so any clock that advances at about 1 kHz will do: 2^20 ns is a shift
+ * instead of a 64-bit division on every SYN.
+ */
+SG_INLINE __u32 sg_synack_tsval(__u64 mono_ns, __u32 options)
+{
+	__u32 now = sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE ? (__u32)(mono_ns / 1000000)
+								: (__u32)(mono_ns >> 20);
+	__u32 ts = (now & ~SG_TS_OPT_MASK) | options;
+
+	if (ts > now)
+		ts -= SG_TS_OPT_MASK + 1;
+	return ts;
+}
+
+/*
  * kernel-cookie mode: the listener's own syncookie for this SYN. The headers
  * are copied to the stack because the helper wants a length that matches
  * the data offset exactly, which the verifier can only bound on the stack.
@@ -73,19 +93,19 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	struct sg_syn_opts o = {};
 	struct sg_synack a = {};
 	__u32 isn, list;
+	__u64 mono_ns;
 	int r;
 
 	if (stats)
 		stats->syn++;
+	/* The denylist is the operator's word: it holds engaged or not. */
+	list = cfg->flags & SG_CFG_LISTS ? sg_list_lookup(&p->tuple) : 0;
+	if (list == SG_LIST_DENY)
+		return SG_R_DROP_DENYLIST;
 	if (!(port->flags & SG_PORT_ENGAGED))
 		return SG_R_PASS_NOT_ENGAGED;
-	if (cfg->flags & SG_CFG_LISTS) {
-		list = sg_list_lookup(&p->tuple);
-		if (list == SG_LIST_DENY)
-			return SG_R_DROP_DENYLIST;
-		if (list == SG_LIST_ALLOW)
-			return SG_R_PASS_ALLOWLIST;
-	}
+	if (list == SG_LIST_ALLOW)
+		return SG_R_PASS_ALLOWLIST;
 	/* SYNs fit in one buffer; anything else is not ours to rewrite. */
 	if (bpf_xdp_get_buff_len(ctx) != (__u64)(p->data_end - p->data))
 		return SG_R_PASS_MULTIBUF;
@@ -100,6 +120,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (cfg->flags & SG_CFG_NO_TS)
 		o.ts_ok = 0;
 	isn = bpf_ntohl(p->tcp->seq);
+	mono_ns = bpf_ktime_get_ns();
 
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		r = sg_kernel_cookie(ctx, p, &a.seq);
@@ -116,7 +137,8 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 			o.wscale_ok = 0;
 			o.sack_ok = 0;
 		}
-	} else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o, sg_now_ns(cfg), &a.seq)) {
+	} else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o, mono_ns + cfg->clock_offset_ns,
+				    &a.seq)) {
 		return SG_R_PASS_NO_KEY;
 	}
 
@@ -131,7 +153,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	/* ECN can only be carried back in the timestamp, as in the kernel. */
 	a.ece = o.ecn_ok && o.ts_ok && (cfg->flags & SG_CFG_ECN);
 	if (a.ts) {
-		a.tsval = sg_synack_tsval(sg_ts_options(&o, cfg->flags & SG_CFG_ECN));
+		a.tsval = sg_synack_tsval(mono_ns, sg_ts_options(&o, cfg->flags & SG_CFG_ECN));
 		a.tsecr = o.tsval;
 	}
 	r = sg_write_synack(ctx, p, &a);
@@ -142,6 +164,23 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (stats)
 		stats->synack_sent++;
 	return SG_R_TX_SYNACK;
+}
+
+/*
+ * Leaves the TC program a word in the frame's metadata, so that it can let
+ * established traffic through without a second socket lookup. Best effort:
+ * without metadata support TC does the lookup itself.
+ */
+SG_INLINE void sg_mark_for_tc(struct xdp_md *ctx, __u32 kind)
+{
+	__u32 *meta;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return;
+	meta = (void *)(long)ctx->data_meta;
+	if ((void *)(meta + 1) > (void *)(long)ctx->data)
+		return;
+	*meta = SG_META_MAGIC | kind;
 }
 
 SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
@@ -161,6 +200,7 @@ SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
+		sg_mark_for_tc(ctx, SG_META_SOCKET);
 		return SG_R_PASS_SOCKET;
 	}
 
@@ -201,6 +241,7 @@ SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	}
 	if (stats)
 		stats->ack_valid++;
+	sg_mark_for_tc(ctx, SG_META_COOKIE);
 	return SG_R_PASS_COOKIE_VALID;
 }
 

@@ -51,22 +51,6 @@ SG_INLINE __u64 sg_now_ns(const struct sg_config *cfg)
 	return bpf_ktime_get_ns() + cfg->clock_offset_ns;
 }
 
-/*
- * Our TSval: the kernel's millisecond clock (tcp_clock_ms) with the low six
- * bits replaced by the options, never ahead of the clock. Using the kernel's
- * own clock keeps the server's later TSvals increasing in kernel-cookie mode
- * (no per-connection offset); reqsk mode takes its offset from this value.
- */
-SG_INLINE __u32 sg_synack_tsval(__u32 options)
-{
-	__u32 now = (__u32)(bpf_ktime_get_ns() / 1000000);
-	__u32 ts = (now & ~SG_TS_OPT_MASK) | options;
-
-	if (ts > now)
-		ts -= SG_TS_OPT_MASK + 1;
-	return ts;
-}
-
 /* Fills a socket lookup tuple; returns its size. */
 SG_INLINE __u32 sg_sock_tuple(const struct sg_tuple *t, struct bpf_sock_tuple *bt)
 {

@@ -116,6 +116,7 @@ SG_INLINE int sg_write_synack(struct xdp_md *ctx, struct sg_pkt *p, const struct
 	__u32 l2 = p->l2_len;
 	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	__u32 nopt, tcp_len, new_len, i;
+	int delta;
 	__u64 sum;
 	void *data, *data_end, *l3;
 	__u32 *dst;
@@ -124,7 +125,9 @@ SG_INLINE int sg_write_synack(struct xdp_md *ctx, struct sg_pkt *p, const struct
 	tcp_len = sizeof(struct tcphdr) + nopt * 4;
 
 	new_len = l2 + ip_len + tcp_len;
-	if (bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(p->data_end - p->data)))
+	delta = (int)new_len - (int)(p->data_end - p->data);
+	/* A Linux SYN and its SYN+ACK have the same length: skip the helper. */
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
 		return 1;
 	/* The frame moved: every packet pointer is derived again. */
 	barrier();

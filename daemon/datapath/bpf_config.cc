@@ -33,6 +33,15 @@ Result<uint64_t> ThirdField(const std::string& root, const std::string& name) {
 
 }  // namespace
 
+uint32_t SlotShift(uint32_t max_age_seconds) {
+  // The smallest power of two >= max_age / 2: two slots of age are always
+  // at least max_age, and the programs divide by shifting.
+  const uint64_t half = static_cast<uint64_t>(max_age_seconds) * 1000000000ull / 2;
+  uint32_t shift = 0;
+  while (shift < 63 && (1ull << shift) < half) ++shift;
+  return shift;
+}
+
 int64_t WallClockOffsetNs() {
   return static_cast<int64_t>(ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_MONOTONIC));
 }
@@ -66,8 +75,7 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
                                  const std::string& sysctl_root) {
   sg_config c{};
   c.clock_offset_ns = static_cast<uint64_t>(WallClockOffsetNs());
-  // Two slots of max_age/2: a cookie is accepted for max_age to 1.5 x max_age.
-  c.slot_ns = static_cast<uint64_t>(s.max_age_seconds) * 1000000000ull / 2;
+  c.slot_shift = SlotShift(s.max_age_seconds);
   c.max_age_slots = 2;
   for (int i = 0; i < SG_MSS_TABLE_SIZE; ++i) {
     c.mss_v4[i] = s.mss_v4[i];

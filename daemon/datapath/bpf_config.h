@@ -23,6 +23,11 @@ struct CookieSettings {
   uint16_t server_mss = 0;  // 0: from the interface MTU
 };
 
+// log2 of the cookie time slot for a max age: slots of at least max_age / 2,
+// so a cookie is accepted for at least max_age and less than 1.5 x the
+// next power of two above it (120 s -> 68.7 s slots, 137 to 206 s).
+uint32_t SlotShift(uint32_t max_age_seconds);
+
 // CLOCK_REALTIME - CLOCK_MONOTONIC: what the programs add to bpf_ktime_get_ns().
 int64_t WallClockOffsetNs();
 // Current wall-clock time in the programs' clock.

@@ -98,7 +98,13 @@ enum sg_cookie_result {
 
 SG_INLINE __u64 sg_cookie_slot(const struct sg_config *cfg, __u64 now_ns)
 {
-	return cfg->slot_ns ? now_ns / cfg->slot_ns : 0;
+	return now_ns >> (cfg->slot_shift & 63);
+}
+
+/* Length of a cookie time slot in nanoseconds. */
+SG_INLINE __u64 sg_slot_ns(const struct sg_config *cfg)
+{
+	return 1ULL << (cfg->slot_shift & 63);
 }
 
 /* Index of the largest table entry <= mss; 0 when mss is below them all. */

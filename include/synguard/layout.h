@@ -67,8 +67,13 @@ struct sg_secrets {
 struct sg_config {
 	/* Wall clock = bpf_ktime_get_ns() + clock_offset_ns; refreshed by the daemon. */
 	__u64 clock_offset_ns;
-	/* Cookie time slot length. A cookie is accepted for max_age_slots more slots. */
-	__u64 slot_ns;
+	/*
+	 * Cookie time slot: 2^slot_shift ns, so that the per-packet slot
+	 * counter is a shift rather than a 64-bit division. A cookie is
+	 * accepted for max_age_slots more slots.
+	 */
+	__u32 slot_shift;
+	__u32 pad0;
 	__u32 max_age_slots; /* 1 or 2: a 2-bit slot field must tell age 3 as expired */
 	__u32 flags;         /* SG_CFG_* */
 	/* The client's MSS is rounded down to one of these (ascending). */
@@ -119,6 +124,16 @@ struct sg_lpm_v6 {
 
 #define SG_LIST_ALLOW 1u
 #define SG_LIST_DENY  2u
+
+/*
+ * The XDP program's word to the TC program, in the frame's metadata
+ * (bpf_xdp_adjust_meta): one 32-bit word, SG_META_MAGIC | kind. Only XDP on
+ * this host can write it; a driver without metadata support leaves none and
+ * TC then does its full work.
+ */
+#define SG_META_MAGIC  0x53470000u /* "SG" */
+#define SG_META_SOCKET 1u          /* a socket exists: nothing for TC to do */
+#define SG_META_COOKIE 2u          /* the cookie is valid: TC hands it off */
 
 /* Handoff modes, fixed at load time (rodata). */
 #define SG_HANDOFF_REQSK         0u

@@ -113,10 +113,14 @@ std::string IpText(const IpAddr& a, bool v6) {
   return buf;
 }
 
-uint32_t MonotonicMs() {
+// The clock of our TSval in reqsk mode (the fixture's mode): monotonic
+// nanoseconds >> 20, about a millisecond (see sg_synack_tsval).
+uint32_t TsClock() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint32_t>(static_cast<uint64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000);
+  uint64_t ns =
+      static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  return static_cast<uint32_t>(ns >> 20);
 }
 
 uint32_t Be32(const std::vector<uint8_t>& b, size_t at) {
@@ -194,7 +198,7 @@ void FlipMacBit(XdpFixture&, PacketSpec& ack) {
 void OtherSourcePort(XdpFixture&, PacketSpec& ack) { ack.sport += 1; }
 
 void AdvanceSlots(XdpFixture& fx, int slots) {
-  sg::Status s = fx.AdvanceClock(static_cast<int64_t>(fx.config().slot_ns) * slots);
+  sg::Status s = fx.AdvanceClock(static_cast<int64_t>(sg_slot_ns(&fx.config())) * slots);
   ASSERT_TRUE(s.ok()) << s.error().message();
 }
 
@@ -298,7 +302,7 @@ Row LoopbackAck(std::string name, bool v6, bool established, uint32_t verdict, s
     ack.seq = 0x01020304;
     // A made-up cookie. For the listener-only case it names the live key and
     // the current slot, so that only its MAC can be wrong.
-    uint32_t slot = (s.fx.NowNs() / s.fx.config().slot_ns) & SG_COOKIE_SLOT_MASK;
+    uint32_t slot = (s.fx.NowNs() / sg_slot_ns(&s.fx.config())) & SG_COOKIE_SLOT_MASK;
     ack.ack_seq = established ? 0xdeadbeef : (0xdead00u << 8 | slot << SG_COOKIE_SLOT_SHIFT) + 1;
     s.sent = ack;
     s.frame = BuildFrame(ack);
@@ -372,6 +376,13 @@ std::vector<Row> Table() {
              Offer().Mss(1460).Ecn()),
       Answer("v4_syn_ecn_server_off", Syn(v4, linux_set, ecn),
              Offer().Mss(1460).Sack().Ts(kClientTsval).Ws(7).Ecn(), ConfigFlags(0)),
+      // Options the server's own sysctls turn off are not offered back.
+      Answer("v4_syn_server_no_sack", Syn(v4, linux_set), Offer().Mss(1460).Ts(kClientTsval).Ws(7),
+             ConfigFlags(SG_CFG_ECN | SG_CFG_NO_SACK)),
+      Answer("v4_syn_server_no_wscale", Syn(v4, linux_set),
+             Offer().Mss(1460).Sack().Ts(kClientTsval), ConfigFlags(SG_CFG_ECN | SG_CFG_NO_WSCALE)),
+      Answer("v6_syn_server_no_timestamps", Syn(v6, linux_set6), Offer().Mss(1440).Sack().Ws(7),
+             ConfigFlags(SG_CFG_ECN | SG_CFG_NO_TS)),
       Answer("v4_syn_ip_options_stripped",
              With(Syn(v4, linux_set),
                   [](PacketSpec& p) { p.ip_options = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0}; }),
@@ -559,6 +570,13 @@ std::vector<Row> Table() {
               SG_R_PASS_NOT_ENGAGED),
       Verdict("v4_syn_denylisted", Syn(v4, linux_set), drop, SG_R_DROP_DENYLIST,
               Lists({{"10.0.0.0", 24, SG_LIST_DENY}})),
+      // The denylist holds whether or not cookies are engaged on the port.
+      Verdict("v4_syn_denylisted_not_engaged",
+              With(Syn(v4, linux_set), [](PacketSpec& p) { p.dport = kObservedPort; }), drop,
+              SG_R_DROP_DENYLIST, Lists({{"10.0.0.0", 24, SG_LIST_DENY}})),
+      Verdict("v4_syn_allowlisted_not_engaged",
+              With(Syn(v4, linux_set), [](PacketSpec& p) { p.dport = kObservedPort; }), pass,
+              SG_R_PASS_NOT_ENGAGED, Lists({{"10.0.0.1", 32, SG_LIST_ALLOW}})),
       Verdict("v4_syn_allowlisted", Syn(v4, linux_set), pass, SG_R_PASS_ALLOWLIST,
               Lists({{"10.0.0.1", 32, SG_LIST_ALLOW}})),
       Verdict("v4_syn_allowlist_inside_denied_range", Syn(v4, linux_set), pass, SG_R_PASS_ALLOWLIST,
@@ -590,11 +608,13 @@ std::vector<Row> Table() {
           [](XdpFixture& fx, PacketSpec&) { AdvanceSlots(fx, 2); }, pass, SG_R_PASS_COOKIE_VALID),
       CookieAck(
           "v4_ack_cookie_previous_key", Syn(v4, linux_set),
-          [](XdpFixture& fx, PacketSpec&) { Rotate(fx, fx.NowNs() + 10 * fx.config().slot_ns); },
+          [](XdpFixture& fx,
+             PacketSpec&) { Rotate(fx, fx.NowNs() + 10 * sg_slot_ns(&fx.config())); },
           pass, SG_R_PASS_COOKIE_VALID),
       CookieAck(
           "v6_ack_cookie_previous_key", Syn(v6, linux_set6),
-          [](XdpFixture& fx, PacketSpec&) { Rotate(fx, fx.NowNs() + 10 * fx.config().slot_ns); },
+          [](XdpFixture& fx,
+             PacketSpec&) { Rotate(fx, fx.NowNs() + 10 * sg_slot_ns(&fx.config())); },
           pass, SG_R_PASS_COOKIE_VALID),
       CookieAck(
           "v4_ack_cookie_expired", Syn(v4, linux_set),
@@ -742,7 +762,7 @@ void CheckSynAck(const PacketSpec& syn, const Offer& offer, const sg_config& cfg
     if (offer.ecn && server_ecn) bits |= SG_TS_ECN;
     EXPECT_EQ(tsval & SG_TS_OPT_MASK, bits) << "TSval option bits";
     // The rest is the kernel's millisecond clock, never ahead of it.
-    uint32_t behind = MonotonicMs() - tsval;
+    uint32_t behind = TsClock() - tsval;
     EXPECT_LT(behind, 64u + 5000u) << "TSval " << tsval << " far from the clock";
   }
 
@@ -757,7 +777,7 @@ void CheckSynAck(const PacketSpec& syn, const Offer& offer, const sg_config& cfg
       << "cookie window scale code";
   EXPECT_EQ((cookie >> SG_COOKIE_KEY_SHIFT) & 1, secrets.current & 1) << "cookie key bit";
   EXPECT_EQ((cookie >> SG_COOKIE_SLOT_SHIFT) & SG_COOKIE_SLOT_MASK,
-            (now_ns / cfg.slot_ns) & SG_COOKIE_SLOT_MASK)
+            (sg_cookie_slot(&cfg, now_ns)) & SG_COOKIE_SLOT_MASK)
       << "cookie slot";
   // And the host build of the codec agrees the MAC is right.
   sg_tuple t{};
@@ -823,6 +843,16 @@ TEST_P(PacketTest, Row) {
   } else {
     EXPECT_EQ(r->frame, s.frame) << "a frame that is not answered must be left untouched";
   }
+
+  // The XDP -> TC marker: only for ACKs with a socket or a valid cookie.
+  std::vector<uint8_t> want_meta;
+  if (row.reason == SG_R_PASS_SOCKET || row.reason == SG_R_PASS_COOKIE_VALID) {
+    uint32_t word =
+        SG_META_MAGIC | (row.reason == SG_R_PASS_SOCKET ? SG_META_SOCKET : SG_META_COOKIE);
+    want_meta.resize(sizeof(word));
+    std::memcpy(want_meta.data(), &word, sizeof(word));
+  }
+  EXPECT_EQ(r->meta, want_meta) << "metadata left for the TC program";
 }
 
 INSTANTIATE_TEST_SUITE_P(Xdp, PacketTest, ::testing::ValuesIn(Table()),

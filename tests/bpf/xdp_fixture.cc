@@ -13,7 +13,8 @@ namespace sg::test {
 
 namespace {
 
-constexpr uint64_t kSlotNs = 60ull * 1000000000ull;
+constexpr uint32_t kSlotShift = 35;  // 34.4 s slots
+constexpr uint64_t kSlotNs = 1ull << kSlotShift;
 // Room for the frame to grow into a SYN+ACK; far more than any test frame.
 constexpr size_t kOutRoom = 4096;
 
@@ -36,7 +37,7 @@ sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
 
 sg_config XdpFixture::DefaultConfig() {
   sg_config c{};
-  c.slot_ns = kSlotNs;
+  c.slot_shift = kSlotShift;
   c.max_age_slots = 2;
   c.flags = SG_CFG_ECN;
   const uint16_t v4[] = {536, 1300, 1460, 8960};
@@ -146,14 +147,22 @@ sg::Result<RunResult> XdpFixture::Run(std::span<const uint8_t> frame) {
 
   RunResult r;
   r.frame.resize(frame.size() + kOutRoom);
+  // The context tells where the frame starts after any metadata the program added.
+  xdp_md ctx_in{}, ctx_out{};
+  ctx_in.data_end = static_cast<uint32_t>(frame.size());
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.frame.data(),
               .data_size_in = static_cast<uint32_t>(frame.size()),
-              .data_size_out = static_cast<uint32_t>(r.frame.size()), .repeat = 1);
+              .data_size_out = static_cast<uint32_t>(r.frame.size()), .ctx_in = &ctx_in,
+              .ctx_out = &ctx_out, .ctx_size_in = sizeof(ctx_in), .ctx_size_out = sizeof(ctx_out),
+              .repeat = 1);
   if (bpf_prog_test_run_opts(dp_->xdp_prog_fd(), &opts))
     return sg::Error::FromErrno("BPF_PROG_TEST_RUN of a " + std::to_string(frame.size()) +
                                 "-byte frame");
   r.verdict = opts.retval;
   r.frame.resize(opts.data_size_out);
+  if (ctx_out.data > r.frame.size()) return sg::Error("test run reported metadata past the frame");
+  r.meta.assign(r.frame.begin(), r.frame.begin() + ctx_out.data);
+  r.frame.erase(r.frame.begin(), r.frame.begin() + ctx_out.data);
 
   auto after = ReadCounters();
   if (!after) return after.take_error();

@@ -22,6 +22,7 @@ namespace sg::test {
 struct RunResult {
   uint32_t verdict = 0;  // XDP_PASS, XDP_TX, ...
   std::vector<uint8_t> frame;
+  std::vector<uint8_t> meta;  // XDP metadata in front of the frame (the XDP -> TC marker)
   std::array<uint64_t, SG_R_MAX> counted{};  // per reason: after - before
 };
 

@@ -11,12 +11,13 @@
 
 namespace {
 
-constexpr uint64_t kSlotNs = 60ull * 1000000000ull;
+constexpr uint32_t kSlotShift = 35;
+constexpr uint64_t kSlotNs = 1ull << kSlotShift;
 constexpr uint64_t kNow = 1'800'000'000ull * 1000000000ull + 12345;  // a wall-clock instant
 
 sg_config TestConfig() {
   sg_config c{};
-  c.slot_ns = kSlotNs;
+  c.slot_shift = kSlotShift;
   c.max_age_slots = 2;
   const uint16_t v4[4] = {536, 1300, 1460, 8960}, v6[4] = {1220, 1380, 1440, 8940};
   for (int i = 0; i < 4; ++i) {

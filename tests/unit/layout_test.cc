@@ -11,7 +11,7 @@ TEST(Layout, SecretsAndConfig) {
   EXPECT_EQ(sizeof(sg_secrets), 56u);
   EXPECT_EQ(offsetof(sg_secrets, current), 48u);
   EXPECT_EQ(sizeof(sg_config), 56u);
-  EXPECT_EQ(offsetof(sg_config, slot_ns), 8u);
+  EXPECT_EQ(offsetof(sg_config, slot_shift), 8u);
   EXPECT_EQ(offsetof(sg_config, mss_v4), 24u);
   EXPECT_EQ(offsetof(sg_config, mss_v6), 32u);
   EXPECT_EQ(offsetof(sg_config, server_mss_v4), 40u);
