@@ -1,0 +1,54 @@
+"""The processes of one run: the echo sink on the server, the steady-rate
+legitimate clients, and the flood generator pinned to one CPU."""
+
+import os
+import shutil
+
+from lab import LabError
+
+from . import paths
+from .procs import JsonProcess
+
+PORT = 8080
+
+
+def flood_cpu():
+    """The CPU the generator is pinned to: the last one, so that it does not
+    share a core with whatever the shell put on CPU 0."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus[-1]
+
+
+def start_sink(flab, duration, port=PORT, backlog=1024):
+    lab = flab.lab
+    p = JsonProcess(lab, lab.server_ns,
+                    [paths.echo_sink(), "-p", str(port), "--backlog",
+                     str(backlog), "--duration", f"{duration:.1f}"],
+                    "echo sink")
+    first = p.first(timeout=10)
+    if "listening" not in first:
+        raise LabError(f"echo sink: {first}")
+    return p
+
+
+def start_clients(flab, rate, duration, timeout_ms, port=PORT, progress=False):
+    lab = flab.lab
+    argv = [paths.connect_loop(), "-c", flab.server_ip, "-p", str(port),
+            "--rate", str(rate), "--duration", f"{duration:.2f}",
+            "--timeout-ms", str(timeout_ms)]
+    if progress:
+        argv.append("--progress")
+    return JsonProcess(lab, lab.client_ns, argv, "connect loop")
+
+
+def start_flood(flab, rate, duration, port=PORT, mode="syn", progress=False):
+    lab = flab.lab
+    argv = [paths.syn_flood(), "-i", lab.attacker_if, "--dst-mac",
+            flab.server_mac, "--dst-ip", flab.server_ip, "--dport", str(port),
+            "--mode", mode, "--rate", str(rate), "--duration",
+            f"{duration:.2f}"]
+    if progress:
+        argv.append("--progress")
+    if shutil.which("taskset"):
+        argv = ["taskset", "-c", str(flood_cpu())] + argv
+    return JsonProcess(lab, lab.attacker_ns, argv, "flood generator")
