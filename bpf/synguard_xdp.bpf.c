@@ -49,9 +49,9 @@ SG_INLINE __u32 sg_synack_tsval(__u64 mono_ns, __u32 options)
  * are copied to the stack because the helper wants a length that matches
  * the data offset exactly, which the verifier can only bound on the stack.
  */
-SG_INLINE int sg_kernel_cookie(struct xdp_md *ctx, const struct sg_pkt *p, __u32 *cookie)
+SG_INLINE int sg_kernel_cookie(struct xdp_md *ctx, const struct sg_pkt *p,
+			       struct bpf_sock *listener, __u32 *cookie)
 {
-	struct bpf_sock_tuple bt = {};
 	struct {
 		union {
 			struct iphdr v4;
@@ -61,25 +61,14 @@ SG_INLINE int sg_kernel_cookie(struct xdp_md *ctx, const struct sg_pkt *p, __u32
 	} hdr;
 	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(hdr.ip.v6) : sizeof(hdr.ip.v4);
 	__u32 tcp_len = p->tcp_len;
-	struct bpf_sock *sk;
 	__s64 ret;
 
 	if (tcp_len < sizeof(struct tcphdr) || tcp_len > sizeof(hdr.tcp))
 		return SG_R_PASS_MALFORMED;
-	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
-	if (!sk)
-		return SG_R_PASS_NO_LISTENER;
-	if (sk->state != BPF_TCP_LISTEN) {
-		bpf_sk_release(sk);
-		return SG_R_PASS_SOCKET;
-	}
 	if (bpf_xdp_load_bytes(ctx, p->l2_len, &hdr.ip, ip_len) ||
-	    bpf_xdp_load_bytes(ctx, p->l2_len + p->l3_len, hdr.tcp, tcp_len)) {
-		bpf_sk_release(sk);
+	    bpf_xdp_load_bytes(ctx, p->l2_len + p->l3_len, hdr.tcp, tcp_len))
 		return SG_R_PASS_MALFORMED;
-	}
-	ret = bpf_tcp_gen_syncookie(sk, &hdr.ip, ip_len, (struct tcphdr *)hdr.tcp, tcp_len);
-	bpf_sk_release(sk);
+	ret = bpf_tcp_gen_syncookie(listener, &hdr.ip, ip_len, (struct tcphdr *)hdr.tcp, tcp_len);
 	if (ret < 0)
 		return SG_R_PASS_NO_KEY;
 	*cookie = (__u32)ret;
@@ -92,6 +81,8 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	struct sg_port_stats *stats = sg_port_stats(port);
 	struct sg_syn_opts o = {};
 	struct sg_synack a = {};
+	struct bpf_sock_tuple bt = {};
+	struct bpf_sock *sk;
 	__u32 isn, list;
 	__u64 mono_ns;
 	int r;
@@ -122,8 +113,26 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	isn = bpf_ntohl(p->tcp->seq);
 	mono_ns = bpf_ktime_get_ns();
 
+	/*
+	 * A SYN whose 4-tuple already has a socket is the kernel's to answer:
+	 * a TIME_WAIT socket may be reused (the kernel's RFC 6191 checks), an
+	 * established one gets a challenge ACK, a request socket its SYN+ACK
+	 * again. Answered with a cookie, the client's ACK would meet the
+	 * TIME_WAIT socket and the connection would hang. This costs one
+	 * socket lookup per SYN; a server that closes first keeps its
+	 * TIME_WAIT sockets for 60 s, and clients reuse ports within that.
+	 */
+	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
+	if (sk && sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		return SG_R_PASS_SOCKET;
+	}
+
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
-		r = sg_kernel_cookie(ctx, p, &a.seq);
+		if (!sk)
+			return SG_R_PASS_NO_LISTENER;
+		r = sg_kernel_cookie(ctx, p, sk, &a.seq);
+		bpf_sk_release(sk);
 		if (r >= 0)
 			return r;
 		/*
@@ -137,9 +146,12 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 			o.wscale_ok = 0;
 			o.sack_ok = 0;
 		}
-	} else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o, mono_ns + cfg->clock_offset_ns,
-				    &a.seq)) {
-		return SG_R_PASS_NO_KEY;
+	} else {
+		if (sk)
+			bpf_sk_release(sk);
+		if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o,
+				     mono_ns + cfg->clock_offset_ns, &a.seq))
+			return SG_R_PASS_NO_KEY;
 	}
 
 	a.ack = isn + 1;

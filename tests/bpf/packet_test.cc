@@ -288,8 +288,9 @@ void OpenLoopback(bool v6, std::shared_ptr<LoopbackConnection>* out) {
 
 // An ACK from a loopback client to a protected, engaged loopback listener;
 // established: the client's own port (else one with no connection).
-Row LoopbackAck(std::string name, bool v6, bool established, uint32_t verdict, sg_reason reason) {
-  auto prepare = [v6, established](Scenario& s) {
+Row LoopbackAck(std::string name, bool v6, bool established, uint32_t verdict, sg_reason reason,
+                uint8_t tcp_flags = kTcpAck) {
+  auto prepare = [v6, established, tcp_flags](Scenario& s) {
     std::shared_ptr<LoopbackConnection> c;
     OpenLoopback(v6, &c);
     if (!c) return;
@@ -298,7 +299,7 @@ Row LoopbackAck(std::string name, bool v6, bool established, uint32_t verdict, s
     ack.saddr = ack.daddr = c->addr;
     ack.sport = established ? c->client_port : static_cast<uint16_t>(c->client_port ^ 0x4000);
     ack.dport = c->listen_port;
-    ack.tcp_flags = kTcpAck;
+    ack.tcp_flags = tcp_flags;
     ack.seq = 0x01020304;
     // A made-up cookie. For the listener-only case it names the live key and
     // the current slot, so that only its MAC can be wrong.
@@ -656,6 +657,10 @@ std::vector<Row> Table() {
       // ACKs of real sockets pass untouched, whatever their cookie.
       LoopbackAck("v4_ack_existing_socket", false, true, pass, SG_R_PASS_SOCKET),
       LoopbackAck("v6_ack_existing_socket", true, true, pass, SG_R_PASS_SOCKET),
+      // A SYN for a 4-tuple that has a socket is the kernel's (TIME_WAIT reuse,
+      // challenge ACK): answered with a cookie, the client would hang.
+      LoopbackAck("v4_syn_existing_socket", false, true, pass, SG_R_PASS_SOCKET, kTcpSyn),
+      LoopbackAck("v6_syn_existing_socket", true, true, pass, SG_R_PASS_SOCKET, kTcpSyn),
       // A listener alone does not make an ACK legitimate.
       LoopbackAck("v4_ack_listener_only", false, false, drop, SG_R_DROP_BAD_MAC),
       LoopbackAck("v6_ack_listener_only", true, false, drop, SG_R_DROP_BAD_MAC),
@@ -846,7 +851,8 @@ TEST_P(PacketTest, Row) {
 
   // The XDP -> TC marker: only for ACKs with a socket or a valid cookie.
   std::vector<uint8_t> want_meta;
-  if (row.reason == SG_R_PASS_SOCKET || row.reason == SG_R_PASS_COOKIE_VALID) {
+  const bool ack = (s.sent.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpAck;
+  if (ack && (row.reason == SG_R_PASS_SOCKET || row.reason == SG_R_PASS_COOKIE_VALID)) {
     uint32_t word =
         SG_META_MAGIC | (row.reason == SG_R_PASS_SOCKET ? SG_META_SOCKET : SG_META_COOKIE);
     want_meta.resize(sizeof(word));
