@@ -1,16 +1,28 @@
-// synguard: XDP SYN-flood defense. Subcommands: run (and, later, status,
-// check-config). Parsing only: each subcommand lives in its own file.
+// synguard: XDP SYN-flood defense. Subcommands: run, status, check-config.
+// Parsing only: each subcommand lives in its own file. Exit codes: 0 ok,
+// 1 runtime failure, 2 bad config or flags (nothing attached or changed).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <map>
 #include <string>
 
+#include "cli/check_config_command.h"
 #include "cli/run_command.h"
+#include "cli/status_command.h"
 
 #ifndef SYNGUARD_VERSION
 #define SYNGUARD_VERSION "0.0.0"
 #endif
+
+namespace {
+
+template <class T>
+CLI::CheckedTransformer Choices(std::map<std::string, T> m) {
+  return CLI::CheckedTransformer(std::move(m), CLI::ignore_case);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -18,40 +30,56 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("synguard ") + SYNGUARD_VERSION);
   app.require_subcommand(1);
 
-  sg::RunOptions run;
-  CLI::App* run_cmd = app.add_subcommand("run", "protect ports on an interface (foreground)");
-  run_cmd->add_option("-i,--interface", run.interface, "interface to attach to")->required();
+  sg::RunFlags run;
+  CLI::App* run_cmd = app.add_subcommand("run", "protect ports on interfaces (foreground)");
+  run_cmd->add_option("-c,--config", run.config_file, "config file (flags override it)")
+      ->check(CLI::ExistingFile);
+  run_cmd->add_option("-i,--interface", run.interfaces, "interface to attach to (repeatable)");
   run_cmd->add_option("-p,--port", run.ports, "TCP port to protect (repeat for more)")
-      ->required()
       ->check(CLI::Range(1, 65535));
   run_cmd->add_option("--engage", run.engage, "when cookies answer SYNs")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, sg::EngageMode>{{"always", sg::EngageMode::kAlways},
-                                                {"auto", sg::EngageMode::kAuto},
-                                                {"never", sg::EngageMode::kNever}},
-          CLI::ignore_case));
+      ->transform(Choices<sg::EngageMode>({{"always", sg::EngageMode::kAlways},
+                                           {"auto", sg::EngageMode::kAuto},
+                                           {"never", sg::EngageMode::kNever}}));
   run_cmd->add_option("--handoff", run.handoff, "how valid ACKs become sockets")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, sg::HandoffMode>{{"auto", sg::HandoffMode::kAuto},
-                                                 {"reqsk", sg::HandoffMode::kReqsk},
-                                                 {"kernel-cookie", sg::HandoffMode::kKernelCookie}},
-          CLI::ignore_case));
+      ->transform(Choices<sg::HandoffMode>({{"auto", sg::HandoffMode::kAuto},
+                                            {"reqsk", sg::HandoffMode::kReqsk},
+                                            {"kernel-cookie", sg::HandoffMode::kKernelCookie}}));
   run_cmd->add_option("--xdp-mode", run.xdp_mode, "XDP attach mode (auto: native, else skb)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, sg::XdpMode>{{"auto", sg::XdpMode::kAuto},
-                                             {"native", sg::XdpMode::kNative},
-                                             {"skb", sg::XdpMode::kSkb}},
-          CLI::ignore_case));
+      ->transform(Choices<sg::XdpMode>({{"auto", sg::XdpMode::kAuto},
+                                        {"native", sg::XdpMode::kNative},
+                                        {"skb", sg::XdpMode::kSkb}}));
   run_cmd->add_option("--metrics-listen", run.metrics_listen, "Prometheus endpoint ADDR:PORT");
   run_cmd
-      ->add_option("--cookie-max-age", run.cookies.max_age_seconds,
+      ->add_option("--cookie-max-age", run.cookie_max_age,
                    "seconds a cookie stays valid (at most 1.5x this)")
       ->check(CLI::Range(4, 240));
-  run_cmd->add_option("--ttl", run.cookies.ttl, "TTL / hop limit of SYN+ACKs")
-      ->check(CLI::Range(1, 255));
+  run_cmd->add_option("--ttl", run.ttl, "TTL / hop limit of SYN+ACKs")->check(CLI::Range(1, 255));
+  run_cmd->add_option("--pin-dir", run.pin_dir, "bpffs directory for pins");
+  run_cmd->add_flag("--dry-run", run.dry_run,
+                    "print the sysctl changes and what would be attached, change nothing");
 
-  CLI11_PARSE(app, argc, argv);
+  sg::StatusOptions status;
+  CLI::App* status_cmd = app.add_subcommand("status", "show what a running synguard does");
+  status_cmd->add_flag("--json", status.json, "machine-readable output");
+  status_cmd->add_option("--pin-dir", status.pin_dir, "bpffs directory the daemon pins under");
+  status_cmd->add_option("--state-dir", status.state_dir, "the daemon's state directory");
 
-  if (run_cmd->parsed()) return sg::RunForeground(run);
+  std::string check_file;
+  CLI::App* check_cmd =
+      app.add_subcommand("check-config", "validate a config file and explain it (exit 2 if bad)");
+  check_cmd->add_option("file", check_file, "config file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Bad flags are the operator's mistake: exit 2, as a bad config is.
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (run_cmd->parsed()) return sg::RunCommand(run);
+  if (status_cmd->parsed()) return sg::StatusCommand(status);
+  if (check_cmd->parsed()) return sg::CheckConfig(check_file);
   return 0;
 }

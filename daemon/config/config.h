@@ -23,8 +23,7 @@
 
 namespace sg {
 
-// When cookies answer SYNs to a port. cli/run_command.h (flag mode, older)
-// declares the same enum; it should include this header instead.
+// When cookies answer SYNs to a port.
 enum class EngageMode { kAlways, kAuto, kNever };
 
 struct PortConfig {

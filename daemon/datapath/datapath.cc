@@ -4,7 +4,10 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 namespace sg {
@@ -67,8 +70,25 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   if (!dp->xdp_) return Error::FromErrno("open the XDP program");
   dp->xdp_->rodata->sg_handoff_mode =
       opts.handoff == HandoffMode::kKernelCookie ? SG_HANDOFF_KERNEL_COOKIE : SG_HANDOFF_REQSK;
-  if (int err = synguard_xdp__load(dp->xdp_.get()))
+  if (!opts.pin_dir.empty()) {
+    // libbpf reuses a compatible map pinned at the path and pins a new one
+    // otherwise; rodata and bss stay per load (they are the program's own).
+    bpf_map* map;
+    bpf_object__for_each_map(map, dp->xdp_->obj) {
+      if (bpf_map__is_internal(map)) continue;
+      std::string path = opts.pin_dir + "/" + bpf_map__name(map);
+      struct stat st {};
+      if (stat(path.c_str(), &st) == 0) dp->reused_maps_ = true;
+      if (int err = bpf_map__set_pin_path(map, path.c_str())) return Error("pin map " + path, err);
+    }
+  }
+  if (int err = synguard_xdp__load(dp->xdp_.get())) {
+    if (dp->reused_maps_)
+      return Error("load the XDP program with the maps pinned under " + opts.pin_dir +
+                       " (left by an older synguard? remove that directory)",
+                   err);
     return Error("load the XDP program (is this root, with BPF enabled?)", err);
+  }
 
   if (opts.handoff == HandoffMode::kReqsk) {
     dp->tc_ = Skeleton<synguard_tc>(synguard_tc__open(), synguard_tc__destroy);
@@ -80,12 +100,46 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   return dp;
 }
 
-Datapath::~Datapath() { Detach(); }
+Datapath::~Datapath() {
+  if (!leave_attached_) Detach();
+}
+
+bool Datapath::TakeOverLink(int ifindex) {
+  const std::string path = LinkPinPath();
+  UniqueFd link(bpf_obj_get(path.c_str()));
+  if (!link.valid()) return false;
+  bpf_link_info info{};
+  uint32_t len = sizeof(info);
+  // A link whose interface is gone (or was recreated) is useless: drop it.
+  if (bpf_obj_get_info_by_fd(link.get(), &info, &len) || info.type != BPF_LINK_TYPE_XDP ||
+      static_cast<int>(info.xdp.ifindex) != ifindex ||
+      bpf_link_update(link.get(), xdp_prog_fd(), nullptr)) {
+    unlink(path.c_str());
+    return false;
+  }
+  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  if (bpf_xdp_query(ifindex, 0, &q) == 0)
+    attached_mode_ = q.attach_mode == XDP_ATTACHED_SKB ? XdpMode::kSkb : XdpMode::kNative;
+  xdp_link_ = std::move(link);
+  ifindex_ = ifindex;
+  took_over_link_ = true;
+  return true;
+}
 
 Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
   Result<int> idx = IfIndex(ifname);
   if (!idx) return idx.take_error().Context("attach XDP");
   int prog = bpf_program__fd(xdp_->progs.synguard_xdp);
+  // A previous run left its link pinned: swap the program in place, so that
+  // no SYN meets an interface without synguard.
+  fell_back_ = false;
+  if (!opts_.pin_dir.empty() && TakeOverLink(*idx)) return Ok();
+  auto pin = [&]() -> Status {
+    if (opts_.pin_dir.empty()) return Ok();
+    if (bpf_obj_pin(xdp_link_.get(), LinkPinPath().c_str()))
+      return Error::FromErrno("pin the XDP link at " + LinkPinPath());
+    return Ok();
+  };
   auto attach = [&](XdpMode m) -> Status {
     LIBBPF_OPTS(bpf_link_create_opts, lopts);
     lopts.flags = m == XdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
@@ -97,15 +151,17 @@ Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
     ifindex_ = *idx;
     return Ok();
   };
-  fell_back_ = false;
-  if (mode != XdpMode::kAuto) return attach(mode);
+  if (mode != XdpMode::kAuto) {
+    Status s = attach(mode);
+    return s ? pin() : s;
+  }
   Status native = attach(XdpMode::kNative);
-  if (native) return native;
+  if (native) return pin();
   Status skb = attach(XdpMode::kSkb);
   if (!skb) return skb;
   fell_back_ = true;
   fallback_reason_ = native.error().message();
-  return Ok();
+  return pin();
 }
 
 Status Datapath::AttachTc(const std::string& ifname) {
@@ -125,7 +181,26 @@ Status Datapath::AttachTc(const std::string& ifname) {
   return Ok();
 }
 
+Status Datapath::LeaveAttached() {
+  if (opts_.pin_dir.empty())
+    return Error("leave the programs attached: no BPF filesystem to pin them on");
+  leave_attached_ = true;
+  return Ok();
+}
+
+void Datapath::Unpin() {
+  if (opts_.pin_dir.empty()) return;
+  bpf_map* map;
+  bpf_object__for_each_map(map, xdp_->obj) {
+    if (!bpf_map__is_internal(map)) bpf_map__unpin(map, nullptr);
+  }
+  unlink(LinkPinPath().c_str());
+  rmdir(opts_.pin_dir.c_str());
+}
+
 void Datapath::Detach() {
+  // The pin holds the link too: without removing it the program stays.
+  if (xdp_link_.valid() && !opts_.pin_dir.empty()) unlink(LinkPinPath().c_str());
   xdp_link_.reset();
   if (tc_ifindex_) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);
@@ -179,8 +254,15 @@ Result<sg_port> Datapath::ReadPort(uint16_t port) const {
   return LookupElem<sg_port>(xdp_->maps.sg_ports_map, port);
 }
 
+Result<sg_secrets> Datapath::ReadSecrets() const {
+  return LookupElem<sg_secrets>(xdp_->maps.sg_secrets_map, 0);
+}
+
 int Datapath::counters_fd() const { return bpf_map__fd(xdp_->maps.sg_counters_map); }
 int Datapath::port_stats_fd() const { return bpf_map__fd(xdp_->maps.sg_port_stats_map); }
 int Datapath::xdp_prog_fd() const { return bpf_program__fd(xdp_->progs.synguard_xdp); }
+int Datapath::ports_fd() const { return bpf_map__fd(xdp_->maps.sg_ports_map); }
+int Datapath::lists_v4_fd() const { return bpf_map__fd(xdp_->maps.sg_lists_v4_map); }
+int Datapath::lists_v6_fd() const { return bpf_map__fd(xdp_->maps.sg_lists_v6_map); }
 
 }  // namespace sg

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bpf/skeleton.h"
+#include "datapath/modes.h"
 #include "synguard/shared.h"
 #include "synguard_tc.skel.h"
 #include "synguard_xdp.skel.h"
@@ -18,14 +19,12 @@
 
 namespace sg {
 
-enum class XdpMode { kAuto, kNative, kSkb };
-enum class HandoffMode { kAuto, kReqsk, kKernelCookie };
-
-const char* ToString(XdpMode m);
-const char* ToString(HandoffMode m);
-
 struct DatapathOptions {
   HandoffMode handoff = HandoffMode::kReqsk;  // resolved: never kAuto here
+  // A directory on a BPF filesystem for this interface's maps and XDP link;
+  // empty: nothing pinned. Maps already pinned there are reused (a restart
+  // takes over the previous run's secrets, ports and counters).
+  std::string pin_dir;
 };
 
 class Datapath {
@@ -41,14 +40,21 @@ class Datapath {
   Status AttachXdp(const std::string& ifname, XdpMode mode);
   // Attaches the handoff program at TC ingress (reqsk mode only).
   Status AttachTc(const std::string& ifname);
-  // Detaches whatever was attached. Safe to call twice.
+  // Detaches whatever was attached (and removes the link's pin). Safe to call twice.
   void Detach();
+  // Leaves the programs attached and pinned when this object goes away, for
+  // a restart without a gap (leave_pinned_on_exit). Needs a pin_dir.
+  Status LeaveAttached();
+  // Removes the map pins and the pin directory (after Detach, on a normal exit).
+  void Unpin();
 
   Status WriteConfig(const sg_config& cfg);
   Status WriteSecrets(const sg_secrets& secrets);
   Status WritePort(uint16_t port, const sg_port& value);
   Result<sg_config> ReadConfig() const;
   Result<sg_port> ReadPort(uint16_t port) const;
+  // Key material: for handing the keys on (restart, reload), never for logs.
+  Result<sg_secrets> ReadSecrets() const;
 
   HandoffMode handoff() const { return opts_.handoff; }
   XdpMode attached_mode() const { return attached_mode_; }
@@ -56,12 +62,20 @@ class Datapath {
   // Why native mode was refused, when fell_back().
   const std::string& fallback_reason() const { return fallback_reason_; }
   int ifindex() const { return ifindex_; }
+  // The maps were found pinned by a previous run and reused.
+  bool reused_maps() const { return reused_maps_; }
+  // The XDP link was found pinned and now runs this program (no gap).
+  bool took_over_link() const { return took_over_link_; }
+  const std::string& pin_dir() const { return opts_.pin_dir; }
 
   synguard_xdp* xdp() const { return xdp_.get(); }
   synguard_tc* tc() const { return tc_.get(); }
   int counters_fd() const;
   int port_stats_fd() const;
   int xdp_prog_fd() const;
+  int ports_fd() const;
+  int lists_v4_fd() const;
+  int lists_v6_fd() const;
 
  private:
   explicit Datapath(const DatapathOptions& opts) : opts_(opts) {}
@@ -76,6 +90,14 @@ class Datapath {
   XdpMode attached_mode_ = XdpMode::kAuto;
   bool fell_back_ = false;
   std::string fallback_reason_;
+  bool reused_maps_ = false;
+  bool took_over_link_ = false;
+  bool leave_attached_ = false;
+
+  // Runs this program on the link a previous run pinned for ifindex; false
+  // when there is none (or it is stale), and then the caller attaches anew.
+  bool TakeOverLink(int ifindex);
+  std::string LinkPinPath() const { return opts_.pin_dir + "/xdp_link"; }
 
   // Our TC filter's identity at the ingress hook.
   static constexpr uint32_t kTcHandle = 0x5347;  // "SG"

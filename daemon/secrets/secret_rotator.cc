@@ -64,6 +64,51 @@ Status SecretRotator::Start(const PublishSecrets& publish) {
   return Ok();
 }
 
+Status SecretRotator::Resume(const sg_secrets& previous, const PublishSecrets& publish) {
+  const uint64_t now = clock_.NowNs();
+  const uint64_t gen = EpochOf(now);
+  const uint32_t prev_slot = previous.current;
+  const bool usable = prev_slot < 2 && previous.key[prev_slot].expires_ns > now &&
+                      (previous.key[prev_slot].k0 | previous.key[prev_slot].k1) != 0;
+  if (!usable) return Start(publish);
+  if (prev_slot == (gen & 1)) {
+    if (source_.deterministic()) return Start(publish);
+    // Same slot as this generation's: the old key simply stays current.
+    sg_secrets s = previous;
+    s.key[prev_slot].expires_ns = kNoExpiry;
+    if (Status st = publish(s); !st) {
+      Wipe(s);
+      return st.take_error().Context("publish the resumed cookie secret");
+    }
+    Wipe(state_);
+    state_ = s;
+    Wipe(s);
+    generation_ = gen;
+    started_ = true;
+    return Ok();
+  }
+  // The old key sits in the other slot: keep it there for its grace.
+  Result<sg_secret> cur = source_.KeyFor(gen);
+  if (!cur) return cur.take_error().Context("make the first cookie secret");
+  sg_secrets s{};
+  s.current = gen & 1;
+  s.key[gen & 1] = *cur;
+  s.key[gen & 1].expires_ns = kNoExpiry;
+  s.key[prev_slot] = previous.key[prev_slot];
+  const uint64_t grace_end = gen * interval_ns_ + grace_ns_;
+  s.key[prev_slot].expires_ns = grace_end > now ? grace_end : now + grace_ns_;
+  if (Status st = publish(s); !st) {
+    Wipe(s);
+    return st.take_error().Context("publish the resumed cookie secrets");
+  }
+  Wipe(state_);
+  state_ = s;
+  Wipe(s);
+  generation_ = gen;
+  started_ = true;
+  return Ok();
+}
+
 Status SecretRotator::RotateTo(uint64_t gen, const PublishSecrets& publish) {
   const uint32_t slot = gen & 1;
   Result<sg_secret> key = source_.KeyFor(gen);

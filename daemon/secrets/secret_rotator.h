@@ -53,6 +53,16 @@ class SecretRotator {
   // key while its grace lasts, so a restart keeps the fleet's cookies valid.
   Status Start(const PublishSecrets& publish);
 
+  // Like Start(), but carries on from `previous`, the state a previous run
+  // (or a reload) left in the map, so that cookies it issued stay valid:
+  //  - previous current key in this generation's slot: kept as the current
+  //    key (a random source), or replaced by the derived one (a fleet key,
+  //    which then equals it unless the key file changed);
+  //  - in the other slot: kept there for `grace` from this generation's
+  //    start, as a rotation would, and the new key becomes current.
+  // An empty or expired previous state is a plain Start().
+  Status Resume(const sg_secrets& previous, const PublishSecrets& publish);
+
   // Rotates if a rotation is due (two writes each). After a long sleep the
   // last skipped generations are stepped through, so that the key left in
   // grace is the previous epoch's. If a write fails nothing is committed: the next call

@@ -59,7 +59,7 @@ Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port) {
 
 Result<std::unique_ptr<Harness>> Harness::Create(uint16_t port) {
   std::unique_ptr<Harness> h(new Harness());
-  Result<std::unique_ptr<Datapath>> dp = Datapath::Load({.handoff = HandoffMode::kReqsk});
+  Result<std::unique_ptr<Datapath>> dp = Datapath::Load({.handoff = HandoffMode::kReqsk, .pin_dir = {}});
   if (!dp) return dp.take_error();
   h->dp_ = std::move(*dp);
 

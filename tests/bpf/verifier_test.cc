@@ -15,7 +15,7 @@ TEST(Verifier, LoadsReqskMode) {
   RequireRoot();
   auto f = sg::ProbeKernel();
   ASSERT_TRUE(f.reqsk_kfunc) << "kernel " << f.kernel_release << " lacks bpf_sk_assign_tcp_reqsk";
-  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kReqsk});
+  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kReqsk, .pin_dir = {}});
   ASSERT_TRUE(dp.ok()) << dp.error().message();
   EXPECT_NE((*dp)->tc(), nullptr);
   EXPECT_GE((*dp)->xdp_prog_fd(), 0);
@@ -23,7 +23,7 @@ TEST(Verifier, LoadsReqskMode) {
 
 TEST(Verifier, LoadsKernelCookieMode) {
   RequireRoot();
-  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kKernelCookie});
+  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kKernelCookie, .pin_dir = {}});
   ASSERT_TRUE(dp.ok()) << dp.error().message();
   EXPECT_EQ((*dp)->tc(), nullptr);
 }

@@ -27,7 +27,7 @@ uint64_t MonotonicNs() {
 }  // namespace
 
 sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
-  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kReqsk});
+  auto dp = sg::Datapath::Load({.handoff = sg::HandoffMode::kReqsk, .pin_dir = {}});
   if (!dp) return dp.take_error().Context("load the XDP program for packet tests");
   std::unique_ptr<XdpFixture> f(new XdpFixture());
   f->dp_ = std::move(*dp);

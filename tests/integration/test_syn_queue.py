@@ -20,17 +20,18 @@ KEYS = ("TcpExt.SyncookiesSent", "TcpExt.SyncookiesRecv",
 
 class SynRecvWatcher:
     """Runs `ss state syn-recv` back to back in the server namespace (one
-    shell loop, not a process per sample, so that samples are dense) until
-    stopped; bounded to MAX_SAMPLES."""
+    shell loop, not a process per sample, so that samples are dense),
+    exactly SAMPLES times: the loop is left to finish rather than killed, so
+    that the count does not depend on how fast the connections went."""
 
-    MAX_SAMPLES = 5000
+    SAMPLES = 300
 
     def __init__(self, lab, port):
         self.lab, self.port = lab, port
         self.seen, self.samples = [], 0
 
     def __enter__(self):
-        loop = (f"i=0; while [ $i -lt {self.MAX_SAMPLES} ]; do "
+        loop = (f"i=0; while [ $i -lt {self.SAMPLES} ]; do "
                 f"ss -Htn state syn-recv '( sport = :{self.port} )'; "
                 f"echo .; i=$((i+1)); done")
         self.proc = self.lab.spawn(self.lab.server_ns, ["sh", "-c", loop],
@@ -38,9 +39,12 @@ class SynRecvWatcher:
         return self
 
     def __exit__(self, *exc):
-        # Our own process group, by id.
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        out, _ = self.proc.communicate(timeout=10)
+        try:
+            out, _ = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            # Our own process group, by id.
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            out, _ = self.proc.communicate(timeout=10)
         for line in out.splitlines():
             if line == ".":
                 self.samples += 1

@@ -162,6 +162,19 @@ class Lab:
         return p
 
     def _stop_processes(self):
+        # SIGTERM first: a synguard stopped this way detaches and removes its
+        # pins; SIGKILL only for what does not stop within a few seconds.
+        for p in self._procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for p in self._procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         for p in self._procs:
             if p.poll() is None:
                 try:

@@ -1,0 +1,253 @@
+#include "cli/status_command.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include "metrics/per_cpu_map.h"
+#include "service/bpffs.h"
+#include "synguard/shared.h"
+#include "util/unique_fd.h"
+
+namespace sg {
+
+namespace {
+
+struct PortStatus {
+  uint16_t port = 0;
+  std::string engage;
+  bool protected_ = false;
+  bool engaged = false;
+  sg_port_stats stats{};
+};
+
+struct InterfaceStatus {
+  std::string name;
+  std::string xdp_mode = "none";  // what the kernel reports now
+  bool fell_back = false;
+  uint32_t xdp_prog_id = 0;
+  uint32_t tc_prog_id = 0;
+  std::vector<PortStatus> ports;
+  std::vector<uint64_t> reasons;  // by enum sg_reason
+  std::string error;              // a pin that could not be read
+};
+
+std::vector<std::string> Subdirs(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != ".." && e->d_type == DT_DIR) out.push_back(n);
+  }
+  closedir(d);
+  return out;
+}
+
+UniqueFd Pinned(const std::string& path) { return UniqueFd(bpf_obj_get(path.c_str())); }
+
+void ReadKernelAttach(InterfaceStatus& s) {
+  unsigned idx = if_nametoindex(s.name.c_str());
+  if (idx == 0) return;
+  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  if (bpf_xdp_query(static_cast<int>(idx), 0, &q) == 0) {
+    s.xdp_mode = q.attach_mode == XDP_ATTACHED_DRV    ? "native"
+                 : q.attach_mode == XDP_ATTACHED_SKB  ? "skb"
+                 : q.attach_mode == XDP_ATTACHED_HW   ? "hw"
+                 : q.attach_mode == XDP_ATTACHED_NONE ? "none"
+                                                      : "multi";
+    s.xdp_prog_id = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
+    if (!s.xdp_prog_id) s.xdp_prog_id = q.prog_id;
+  }
+  // The handoff filter's identity (datapath.h: handle "SG", priority 1).
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(idx), .attach_point = BPF_TC_INGRESS);
+  LIBBPF_OPTS(bpf_tc_opts, topts, .handle = 0x5347, .priority = 1);
+  if (bpf_tc_query(&hook, &topts) == 0) s.tc_prog_id = topts.prog_id;
+}
+
+InterfaceStatus ReadInterface(const std::string& pin_dir, const std::string& name,
+                              const std::vector<PortState>& state_ports) {
+  InterfaceStatus s;
+  s.name = name;
+  ReadKernelAttach(s);
+  UniqueFd ports = Pinned(pin_dir + "/sg_ports_map");
+  UniqueFd stats = Pinned(pin_dir + "/sg_port_stats_map");
+  UniqueFd counters = Pinned(pin_dir + "/sg_counters_map");
+  if (!ports.valid() || !stats.valid() || !counters.valid()) {
+    s.error = "maps not pinned under " + pin_dir;
+    return s;
+  }
+  std::vector<PortState> wanted = state_ports;
+  if (wanted.empty()) {
+    // No state file (the daemon left its pins and exited): scan the map.
+    for (uint32_t p = 1; p < 65536; ++p) {
+      sg_port v{};
+      if (bpf_map_lookup_elem(ports.get(), &p, &v) == 0 && (v.flags & SG_PORT_PROTECTED))
+        wanted.push_back({static_cast<uint16_t>(p), ""});
+    }
+  }
+  BpfPerCpuMap stats_map(stats.get(), sizeof(sg_port_stats));
+  for (const PortState& ps : wanted) {
+    PortStatus out;
+    out.port = ps.port;
+    out.engage = ps.engage;
+    uint32_t key = ps.port;
+    sg_port v{};
+    if (bpf_map_lookup_elem(ports.get(), &key, &v) == 0) {
+      out.protected_ = v.flags & SG_PORT_PROTECTED;
+      out.engaged = v.flags & SG_PORT_ENGAGED;
+      Result<std::vector<uint64_t>> sum = SumAcrossCpus(stats_map, v.stats_slot);
+      if (sum && sum->size() >= 4) out.stats = {(*sum)[0], (*sum)[1], (*sum)[2], (*sum)[3]};
+    }
+    s.ports.push_back(out);
+  }
+  BpfPerCpuMap reasons(counters.get(), sizeof(uint64_t));
+  for (uint32_t r = 0; r < SG_R_MAX; ++r) {
+    Result<std::vector<uint64_t>> v = SumAcrossCpus(reasons, r);
+    s.reasons.push_back(v && !v->empty() ? (*v)[0] : 0);
+  }
+  return s;
+}
+
+std::string Bool(bool b) { return b ? "true" : "false"; }
+
+void PrintJson(const std::optional<DaemonState>& st, bool running,
+               const std::vector<InterfaceStatus>& ifs, double secret_age) {
+  std::ostringstream o;
+  o << "{\"running\": " << Bool(running);
+  if (st) {
+    o << ", \"pid\": " << st->pid << ", \"version\": " << JsonString(st->version)
+      << ", \"config\": " << JsonString(st->config) << ", \"handoff\": " << JsonString(st->handoff)
+      << ", \"secret_source\": " << JsonString(st->secret_source)
+      << ", \"secret_age_seconds\": " << secret_age
+      << ", \"secret_rotations\": " << st->secret_rotations
+      << ", \"self_test_ok\": " << Bool(st->self_test_ok)
+      << ", \"leave_pinned_on_exit\": " << Bool(st->leave_pinned_on_exit)
+      << ", \"reloads_ok\": " << st->reloads_ok << ", \"reloads_failed\": " << st->reloads_failed;
+  }
+  o << ", \"interfaces\": [";
+  for (size_t i = 0; i < ifs.size(); ++i) {
+    const InterfaceStatus& f = ifs[i];
+    o << (i ? ", " : "") << "{\"name\": " << JsonString(f.name)
+      << ", \"xdp_mode\": " << JsonString(f.xdp_mode) << ", \"fell_back\": " << Bool(f.fell_back)
+      << ", \"xdp_prog_id\": " << f.xdp_prog_id << ", \"tc_prog_id\": " << f.tc_prog_id;
+    if (!f.error.empty()) o << ", \"error\": " << JsonString(f.error);
+    o << ", \"ports\": [";
+    for (size_t j = 0; j < f.ports.size(); ++j) {
+      const PortStatus& p = f.ports[j];
+      o << (j ? ", " : "") << "{\"port\": " << p.port << ", \"engage\": " << JsonString(p.engage)
+        << ", \"protected\": " << Bool(p.protected_) << ", \"engaged\": " << Bool(p.engaged)
+        << ", \"syn\": " << p.stats.syn << ", \"synack_sent\": " << p.stats.synack_sent
+        << ", \"ack_valid\": " << p.stats.ack_valid << ", \"ack_invalid\": " << p.stats.ack_invalid
+        << "}";
+    }
+    o << "], \"counters\": {";
+    for (size_t r = 0; r < f.reasons.size(); ++r)
+      o << (r ? ", " : "")
+        << JsonString(std::string(sg_reason_verdicts[r]) + "_" + sg_reason_names[r]) << ": "
+        << f.reasons[r];
+    o << "}}";
+  }
+  o << "]}\n";
+  std::fputs(o.str().c_str(), stdout);
+}
+
+void PrintText(const std::optional<DaemonState>& st, bool running,
+               const std::vector<InterfaceStatus>& ifs, double secret_age) {
+  if (st) {
+    std::printf("synguard %s, pid %lld: %s\n", st->version.c_str(), static_cast<long long>(st->pid),
+                running ? "running" : "not running (programs left pinned)");
+    std::printf("config: %s\nhandoff: %s\nsecrets: %s, current key %.0f s old, %llu rotation(s)\n",
+                st->config.c_str(), st->handoff.c_str(), st->secret_source.c_str(), secret_age,
+                static_cast<unsigned long long>(st->secret_rotations));
+    std::printf("self-test: %s; reloads: %llu ok, %llu failed\n",
+                st->self_test_ok ? "passed" : "not passed",
+                static_cast<unsigned long long>(st->reloads_ok),
+                static_cast<unsigned long long>(st->reloads_failed));
+  } else {
+    std::printf("synguard: no state file; reading the pinned objects only\n");
+  }
+  for (const InterfaceStatus& f : ifs) {
+    std::printf("%s: xdp %s%s (prog %u)", f.name.c_str(), f.xdp_mode.c_str(),
+                f.fell_back ? " (fell back from native)" : "", f.xdp_prog_id);
+    if (f.tc_prog_id) std::printf(", tc handoff prog %u", f.tc_prog_id);
+    std::printf("\n");
+    if (!f.error.empty()) std::printf("  %s\n", f.error.c_str());
+    for (const PortStatus& p : f.ports)
+      std::printf("  port %u%s%s: %s; syn %llu, synack %llu, ack valid %llu, invalid %llu\n",
+                  p.port, p.engage.empty() ? "" : " engage ", p.engage.c_str(),
+                  p.engaged ? "ENGAGED" : (p.protected_ ? "not engaged" : "not protected"),
+                  static_cast<unsigned long long>(p.stats.syn),
+                  static_cast<unsigned long long>(p.stats.synack_sent),
+                  static_cast<unsigned long long>(p.stats.ack_valid),
+                  static_cast<unsigned long long>(p.stats.ack_invalid));
+    for (size_t r = 0; r < f.reasons.size(); ++r) {
+      if (f.reasons[r])
+        std::printf("  %s %s: %llu\n", sg_reason_verdicts[r], sg_reason_names[r],
+                    static_cast<unsigned long long>(f.reasons[r]));
+    }
+  }
+}
+
+}  // namespace
+
+int StatusCommand(const StatusOptions& opts) {
+  Result<uint64_t> ino = NetnsInode();
+  if (!ino) {
+    std::fprintf(stderr, "%s\n", ino.error().message().c_str());
+    return 1;
+  }
+  std::optional<DaemonState> st;
+  if (Result<DaemonState> s = ReadStateFile(StateFilePath(opts.state_dir, *ino)); s)
+    st = std::move(*s);
+  const bool running =
+      st && st->pid > 0 && (kill(static_cast<pid_t>(st->pid), 0) == 0 || errno == EPERM);
+  const std::string root = opts.pin_dir + "/" + std::to_string(*ino);
+  std::vector<std::string> names;
+  if (st) {
+    for (const InterfaceState& i : st->interfaces) names.push_back(i.name);
+  } else {
+    names = Subdirs(root);
+  }
+  if (!st && names.empty()) {
+    std::fprintf(stderr,
+                 "no synguard in this network namespace: no state file in %s and no pins under "
+                 "%s\n",
+                 opts.state_dir.c_str(), root.c_str());
+    return 1;
+  }
+  std::vector<InterfaceStatus> ifs;
+  for (const std::string& n : names) {
+    InterfaceStatus s = ReadInterface(root + "/" + n, n, st ? st->ports : std::vector<PortState>{});
+    if (st) {
+      for (const InterfaceState& i : st->interfaces)
+        if (i.name == n) s.fell_back = i.fell_back;
+    }
+    ifs.push_back(std::move(s));
+  }
+  double secret_age = 0;
+  if (st && st->secret_since_unix > 0) {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    secret_age = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9 - st->secret_since_unix;
+  }
+  if (opts.json)
+    PrintJson(st, running, ifs, secret_age);
+  else
+    PrintText(st, running, ifs, secret_age);
+  // Like systemctl status: what was found is shown, and the exit code says
+  // whether a daemon runs here.
+  return running ? 0 : 1;
+}
+
+}  // namespace sg

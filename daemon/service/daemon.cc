@@ -1,0 +1,437 @@
+#include "service/daemon.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "datapath/bpf_config.h"
+#include "datapath/probe.h"
+#include "secrets/random_secret.h"
+#include "selftest/self_test.h"
+#include "service/bpffs.h"
+#include "service/stale_pins.h"
+#include "service/list_sync.h"
+
+namespace sg {
+
+namespace {
+
+Result<UniqueFd> BlockSignals() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) return Error::FromErrno("block signals");
+  int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) return Error::FromErrno("create a signalfd");
+  return UniqueFd(fd);
+}
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+Result<std::unique_ptr<SecretSource>> MakeSecretSource(const SecretsConfig& s) {
+  if (s.source == SecretsConfig::Source::kKeyFile) {
+    Result<std::unique_ptr<FleetSecretSource>> f = FleetSecretSource::Load(s.key_file);
+    if (!f) return f.take_error();
+    return std::unique_ptr<SecretSource>(std::move(*f));
+  }
+  return std::unique_ptr<SecretSource>(std::make_unique<RandomSecretSource>());
+}
+
+void PrintPlan(const std::vector<SysctlChange>& plan, bool manage, std::FILE* out) {
+  if (plan.empty()) {
+    std::fprintf(out, "sysctls: nothing to change\n");
+    return;
+  }
+  std::fprintf(out, "sysctls%s:\n", manage ? "" : " (not managed: report only)");
+  for (const SysctlChange& c : plan)
+    std::fprintf(out, "  %s: %s -> %s%s (%s)\n", c.name.c_str(), c.old_value.c_str(),
+                 c.new_value.c_str(), c.required ? ", required" : "", c.reason.c_str());
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, DaemonOptions opts)
+    : config_(std::move(config)), opts_(std::move(opts)) {}
+
+Daemon::~Daemon() { Stop(); }
+
+int Daemon::Fail(int code, const Error& e) {
+  spdlog::error("{}", e.message());
+  return code;
+}
+
+std::vector<uint16_t> Daemon::PortNumbers() const {
+  std::vector<uint16_t> out;
+  for (const PortConfig& p : config_.ports) out.push_back(p.port);
+  return out;
+}
+
+int Daemon::DryRun() {
+  Result<HandoffMode> mode = ResolveHandoff(config_.handoff, ProbeKernel());
+  if (!mode) return Fail(kExitConfig, mode.error());
+  SysctlTuner tuner(opts_.sysctl_root, config_.sysctl, *mode);
+  Result<std::vector<SysctlChange>> plan = tuner.Plan();
+  if (!plan) return Fail(kExitRuntime, plan.error());
+  std::printf("dry run: nothing is changed, loaded or attached\n");
+  std::printf("handoff: %s\n", ToString(*mode));
+  PrintPlan(*plan, config_.sysctl.manage, stdout);
+  for (const std::string& i : config_.interfaces)
+    std::printf("would attach XDP (%s) to %s%s\n", ToString(config_.xdp_mode), i.c_str(),
+                *mode == HandoffMode::kReqsk ? ", TC handoff at ingress" : "");
+  for (const PortConfig& p : config_.ports)
+    std::printf("would protect port %u (engage %s)\n", p.port, ToString(p.engage));
+  return kExitOk;
+}
+
+void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) {
+  std::map<uint16_t, PortRuntime> next;
+  for (const PortConfig& p : ports) {
+    PortRuntime rt;
+    auto old = ports_.find(p.port);
+    // A port whose mode and thresholds did not change keeps its detector
+    // (and so its engaged state and its SYN baseline).
+    if (old != ports_.end() && old->second.config.engage == p.engage && old->second.detector &&
+        old->second.detector->thresholds().syn_rate_engage == p.thresholds.syn_rate_engage &&
+        old->second.detector->thresholds().syn_rate_disengage == p.thresholds.syn_rate_disengage &&
+        old->second.detector->thresholds().queue_fill_engage == p.thresholds.queue_fill_engage &&
+        old->second.detector->thresholds().quiet_period == p.thresholds.quiet_period) {
+      rt = std::move(old->second);
+    } else if (p.engage == EngageMode::kAuto) {
+      rt.detector.emplace(p.port, p.thresholds);
+      if (old != ports_.end()) {
+        rt.last_syn = old->second.last_syn;
+        rt.have_last = old->second.have_last;
+      }
+    } else if (old != ports_.end()) {
+      rt.last_syn = old->second.last_syn;
+      rt.have_last = old->second.have_last;
+    }
+    rt.config = p;
+    rt.engaged = p.engage == EngageMode::kAlways ||
+                 (p.engage == EngageMode::kAuto && rt.detector && rt.detector->engaged());
+    next[p.port] = std::move(rt);
+  }
+  ports_ = std::move(next);
+}
+
+Status Daemon::WritePortsEverywhere(const std::vector<uint16_t>& removed,
+                                    const std::vector<uint32_t>& fresh) {
+  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
+  for (auto& i : interfaces_) {
+    if (Status s = i->WritePorts(config_.ports, slots_, engaged, fresh, removed); !s) return s;
+  }
+  return Ok();
+}
+
+Status Daemon::PublishSecrets(const sg_secrets& s) {
+  for (auto& i : interfaces_) {
+    if (Status st = i->datapath().WriteSecrets(s); !st) return st.take_error().Context(i->name());
+  }
+  return Ok();
+}
+
+Status Daemon::StartSecrets() {
+  rotator_ = std::make_unique<SecretRotator>(clock_, *secret_source_, config_.secrets.rotation);
+  auto publish = [this](const sg_secrets& s) { return PublishSecrets(s); };
+  // Keys a previous run left in pinned maps keep its handshakes valid.
+  for (auto& i : interfaces_) {
+    if (!i->datapath().reused_maps()) continue;
+    Result<sg_secrets> prev = i->datapath().ReadSecrets();
+    if (!prev) continue;
+    spdlog::info("taking over the cookie secrets pinned on {}", i->name());
+    return rotator_->Resume(*prev, publish);
+  }
+  return rotator_->Start(publish);
+}
+
+Status Daemon::BringUp(const std::string& ifname, bool attach) {
+  std::string pin_dir = pin_root_.empty() ? "" : pin_root_ + "/" + ifname;
+  if (!pin_dir.empty()) {
+    if (Status s = MakeDirs(pin_dir); !s) return s;
+  }
+  Result<std::unique_ptr<ProtectedInterface>> pi =
+      ProtectedInterface::Load({.ifname = ifname,
+                                .handoff = handoff_,
+                                .pin_dir = pin_dir,
+                                .sysctl_root = opts_.sysctl_root});
+  if (!pi) return pi.take_error();
+  ProtectedInterface& i = **pi;
+  if (i.datapath().reused_maps())
+    spdlog::info("{}: reusing the maps pinned under {}", ifname, pin_dir);
+  // After the sysctls: the SYN+ACK offers what the values in force allow.
+  if (Status s = i.WriteCookies(config_.cookies); !s) return s;
+  if (Status s = i.WriteLists(BuildListEntries(config_.allowlist, config_.denylist)); !s) return s;
+  // Ports a previous run protected but this config does not are cleared.
+  std::vector<uint16_t> removed;
+  SlotMap previous = i.PreviousPorts();
+  for (const auto& [port, slot] : previous) {
+    if (!slots_.count(port)) removed.push_back(port);
+  }
+  std::vector<uint32_t> fresh;
+  for (const auto& [port, slot] : slots_) {
+    auto it = previous.find(port);
+    if (it == previous.end() || it->second != slot) fresh.push_back(slot);
+  }
+  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
+  if (Status s = i.WritePorts(config_.ports, slots_, engaged, fresh, removed); !s) return s;
+  if (rotator_ && rotator_->started()) {
+    if (Status s = i.datapath().WriteSecrets(rotator_->state()); !s)
+      return s.take_error().Context(ifname);
+  }
+  if (attach) {
+    if (Status s = i.Attach(config_.xdp_mode); !s) return s;
+  }
+  interfaces_.push_back(std::move(*pi));
+  return Ok();
+}
+
+void Daemon::RunSelfTests() {
+  // The probe needs an engaged port; ports in auto or never are not.
+  const PortConfig* probe_port = nullptr;
+  for (const PortConfig& p : config_.ports) {
+    if (p.engage == EngageMode::kAlways) {
+      probe_port = &p;
+      break;
+    }
+  }
+  if (!probe_port) {
+    spdlog::info("self-test skipped: no port has engage: always, so none answers a probe SYN yet");
+    self_test_ok_ = false;
+    return;
+  }
+  self_test_ok_ = true;
+  for (auto& i : interfaces_) {
+    Result<SelfTestResult> st =
+        RunSelfTest({.prog_fd = i->datapath().xdp_prog_fd(),
+                     .port = probe_port->port,
+                     .kernel_cookie = handoff_ == HandoffMode::kKernelCookie});
+    if (!st) {
+      spdlog::error("self-test on {}: {}", i->name(), st.error().message());
+      self_test_ok_ = false;
+      continue;
+    }
+    if (st->answered && st->ack_accepted) {
+      spdlog::info(
+          "self-test passed on {}: a probe SYN got a correct SYN+ACK and its cookie "
+          "validated",
+          i->name());
+    } else if (handoff_ == HandoffMode::kKernelCookie && !st->answered) {
+      // Without a listener the kernel has no cookie to make: not a fault.
+      spdlog::warn("self-test on {}: {}", i->name(), st->detail);
+    } else {
+      spdlog::error("self-test failed on {}: {}", i->name(), st->detail);
+      self_test_ok_ = false;
+    }
+  }
+}
+
+std::string Daemon::StatusLine() const {
+  std::string ports, ifs;
+  size_t engaged = 0;
+  for (const auto& [port, rt] : ports_) {
+    ports += (ports.empty() ? "" : ",") + std::to_string(port);
+    engaged += rt.engaged ? 1 : 0;
+  }
+  for (const auto& i : interfaces_)
+    ifs += (ifs.empty() ? "" : ", ") + i->name() + " (" + ToString(i->datapath().attached_mode()) +
+           ", " + ToString(handoff_) + ")";
+  return "protecting " + ports + " on " + ifs + "; " + std::to_string(engaged) + " port" +
+         (engaged == 1 ? "" : "s") + " engaged";
+}
+
+int Daemon::Start() {
+  Result<UniqueFd> sigfd = BlockSignals();
+  if (!sigfd) return Fail(kExitRuntime, sigfd.error());
+  signals_ = std::move(*sigfd);
+
+  Result<HandoffMode> mode = ResolveHandoff(config_.handoff, ProbeKernel());
+  if (!mode) return Fail(kExitConfig, mode.error());
+  handoff_ = *mode;
+  Result<std::unique_ptr<SecretSource>> source = MakeSecretSource(config_.secrets);
+  if (!source) return Fail(kExitConfig, source.take_error().Context("secrets"));
+  secret_source_ = std::move(*source);
+
+  // Metrics before anything changes: a port in use fails the start cleanly.
+  counters_map_ = std::make_shared<SummedPerCpuMap>(sizeof(uint64_t));
+  port_stats_map_ = std::make_shared<SummedPerCpuMap>(sizeof(sg_port_stats));
+  CollectorSources sources;
+  sources.reasons = counters_map_;
+  sources.port_stats = port_stats_map_;
+  std::shared_ptr<SnapshotBox> box = snapshot_;
+  sources.snapshot = [box] { return box->Get(); };
+  sources.version = SYNGUARD_VERSION;
+  const std::string listen = config_.metrics_listen.ToString();
+  Result<std::unique_ptr<MetricsExporter>> ex =
+      MetricsExporter::Start(listen, std::make_shared<SynguardCollector>(sources));
+  if (!ex) return Fail(kExitConfig, ex.error());
+  exporter_ = std::move(*ex);
+  spdlog::info("metrics on http://{}/metrics", listen);
+
+  Result<std::string> root = PreparePinRoot(config_.pin_dir);
+  if (root) {
+    pin_root_ = *root;
+    for (const std::string& gone :
+         PruneStalePins(config_.pin_dir, opts_.state_dir, LiveNetnsInodes()))
+      spdlog::info("removed {}: its network namespace no longer exists", gone);
+  } else {
+    spdlog::warn(
+        "running unpinned ({}): `synguard status` and a restart without a gap "
+        "need the pins",
+        root.error().message());
+    if (config_.leave_pinned_on_exit)
+      spdlog::warn("leave_pinned_on_exit has no effect without pins: programs detach on exit");
+  }
+  if (Result<uint64_t> ino = NetnsInode(); ino) state_path_ = StateFilePath(opts_.state_dir, *ino);
+
+  tuner_ = std::make_unique<SysctlTuner>(opts_.sysctl_root, config_.sysctl, handoff_);
+  Result<std::vector<SysctlChange>> applied = tuner_->Apply();
+  if (!applied) return Fail(kExitRuntime, applied.error());
+  for (const SysctlChange& c : *applied)
+    spdlog::info("set {} = {} (was {}): {}", c.name, c.new_value, c.old_value, c.reason);
+
+  slots_ = AssignStatsSlots({}, config_.ports);
+  RebuildPorts(config_.ports);
+  for (const std::string& ifname : config_.interfaces) {
+    if (Status s = BringUp(ifname, /*attach=*/false); !s) return Fail(kExitRuntime, s.error());
+  }
+  if (Status s = StartSecrets(); !s) return Fail(kExitRuntime, s.error());
+  for (auto& i : interfaces_) {
+    if (Status s = i->Attach(config_.xdp_mode); !s) return Fail(kExitRuntime, s.error());
+    if (i->datapath().took_over_link())
+      spdlog::info("{}: took over the pinned XDP link (no gap)", i->name());
+    if (i->datapath().fell_back())
+      spdlog::warn(
+          "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
+          "slower: check the driver's XDP support",
+          i->name(), i->datapath().fallback_reason());
+  }
+  RunSelfTests();
+  if (!self_test_ok_ && std::any_of(config_.ports.begin(), config_.ports.end(),
+                                    [](auto& p) { return p.engage == EngageMode::kAlways; })) {
+    // A program that answers SYNs wrongly would break every connection.
+    if (handoff_ != HandoffMode::kKernelCookie)
+      return Fail(kExitRuntime, Error("self-test failed: detaching"));
+  }
+  Result<ListenerWatch> watch = ListenerWatch::Open();
+  if (watch)
+    watch_.emplace(std::move(*watch));
+  else
+    spdlog::warn("listener watch off: {}", watch.error().message());
+
+  std::vector<int> counters, stats;
+  for (auto& i : interfaces_) {
+    counters.push_back(i->datapath().counters_fd());
+    stats.push_back(i->datapath().port_stats_fd());
+  }
+  if (Status s = counters_map_->Set(counters); !s) return Fail(kExitRuntime, s.error());
+  if (Status s = port_stats_map_->Set(stats); !s) return Fail(kExitRuntime, s.error());
+
+  state_.started_unix = static_cast<double>(WallClockNs()) / 1e9;
+  snapshot_->Update([&](MetricsSnapshot& s) {
+    s.handoff_mode = ToString(handoff_);
+    s.last_reload_unix = state_.started_unix;
+    s.self_test_ok = self_test_ok_;
+  });
+  RefreshSnapshot();
+  WriteState();
+
+  std::string ifs, modes;
+  for (const auto& i : interfaces_) {
+    ifs += (ifs.empty() ? "" : ", ") + i->name();
+    modes += std::string(modes.empty() ? "" : "/") + ToString(i->datapath().attached_mode());
+  }
+  size_t engaged = 0;
+  for (const auto& [port, rt] : ports_) engaged += rt.engaged ? 1 : 0;
+  // tests/integration/lab/daemon.py waits for this line's first two words.
+  spdlog::info("synguard protecting {} port(s) on {}: xdp {} mode, handoff {}, cookies {}",
+               ports_.size(), ifs, modes, ToString(handoff_),
+               engaged == ports_.size() ? "engaged"
+               : engaged == 0           ? "observe only"
+                                        : std::to_string(engaged) + " port(s) engaged");
+  notifier_.Ready(StatusLine());
+  return kExitOk;
+}
+
+int Daemon::Loop() {
+  const uint64_t tick_ns = 1000000000ull;
+  uint64_t next_tick = MonotonicNs() + tick_ns;
+  for (;;) {
+    uint64_t now = MonotonicNs();
+    int wait_ms = now >= next_tick ? 0 : static_cast<int>((next_tick - now) / 1000000);
+    pollfd pfd{.fd = signals_.get(), .events = POLLIN, .revents = 0};
+    int n = poll(&pfd, 1, wait_ms);
+    if (n > 0) {
+      signalfd_siginfo si{};
+      while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+          Reload();
+          continue;
+        }
+        spdlog::info("signal {}: {}", strsignal(static_cast<int>(si.ssi_signo)),
+                     config_.leave_pinned_on_exit && !pin_root_.empty()
+                         ? "leaving the programs attached and pinned"
+                         : "detaching");
+        Stop();
+        return kExitOk;
+      }
+    }
+    if (MonotonicNs() >= next_tick) {
+      Tick();
+      next_tick += tick_ns;
+      // After a long stall, do not run a burst of ticks to catch up.
+      if (next_tick < MonotonicNs()) next_tick = MonotonicNs() + tick_ns;
+    }
+  }
+}
+
+void Daemon::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  notifier_.Stopping();
+  const bool leave = config_.leave_pinned_on_exit && !pin_root_.empty();
+  for (auto& i : interfaces_) {
+    if (leave) {
+      if (Status s = i->datapath().LeaveAttached(); !s) spdlog::warn("{}", s.error().message());
+    } else {
+      i->datapath().Detach();
+      i->datapath().Unpin();
+    }
+  }
+  // Detached (or left pinned) before the objects close.
+  interfaces_.clear();
+  if (!leave && !pin_root_.empty()) rmdir(pin_root_.c_str());
+  if (tuner_ && leave) {
+    // The programs left running depend on them (tcp_syncookies above all).
+    spdlog::info("sysctls left as set: the pinned programs need them");
+  } else if (tuner_) {
+    for (const Error& e : tuner_->Restore()) spdlog::warn("restore sysctl: {}", e.message());
+  }
+  if (!state_path_.empty() && !leave) unlink(state_path_.c_str());
+  exporter_.reset();
+}
+
+int RunDaemon(const DaemonOptions& opts) {
+  Result<Config> config = ResolveRunConfig(opts.flags);
+  if (!config) {
+    spdlog::error("{}", config.error().message());
+    return kExitConfig;
+  }
+  Daemon d(std::move(*config), opts);
+  if (opts.flags.dry_run) return d.DryRun();
+  int rc = d.Start();
+  if (rc != kExitOk) return rc;
+  return d.Loop();
+}
+
+}  // namespace sg

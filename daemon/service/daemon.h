@@ -1,0 +1,119 @@
+// The running daemon: everything `synguard run` does between start and
+// exit, built from a validated Config. One job per part (config, tuner,
+// datapaths, rotator, detector, watch, metrics); this class only wires them
+// and owns their lifetimes:
+//   Start()  probe, tune, load and fill each interface's maps, publish the
+//            secrets, attach, self-test, READY;
+//   Loop()   a 1-second tick (clock, rotation, listeners, detector,
+//            watchdog) and the signals: SIGHUP reloads, SIGTERM/SIGINT stop;
+//   Stop()   detach and restore the sysctls, or leave everything pinned.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "detector/attack_detector.h"
+#include "metrics/exporter.h"
+#include "metrics/snapshot.h"
+#include "secrets/secret_rotator.h"
+#include "service/notifier.h"
+#include "service/port_table.h"
+#include "service/protected_interface.h"
+#include "service/reload_plan.h"
+#include "service/run_flags.h"
+#include "service/state_file.h"
+#include "service/summed_map.h"
+#include "tuning/sysctl_tuner.h"
+#include "util/clock.h"
+#include "util/unique_fd.h"
+#include "watch/listener_watch.h"
+
+namespace sg {
+
+struct DaemonOptions {
+  RunFlags flags;  // re-applied over the file at every reload
+  std::string sysctl_root = "/proc/sys";
+  std::string state_dir = kDefaultStateDir;
+};
+
+// Exit codes: 0 clean stop, 1 runtime failure, 2 bad config or flags.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntime = 1;
+inline constexpr int kExitConfig = 2;
+
+class Daemon {
+ public:
+  Daemon(Config config, DaemonOptions opts);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Prints the sysctl diff and what would be attached; changes nothing.
+  int DryRun();
+  // Returns an exit code; kExitOk means running (call Loop()).
+  int Start();
+  // Runs until SIGTERM/SIGINT; returns the exit code.
+  int Loop();
+
+ private:
+  struct PortRuntime {
+    PortConfig config;
+    std::optional<AttackDetector> detector;  // engage: auto only
+    uint64_t last_syn = 0;
+    bool have_last = false;
+    bool engaged = false;
+  };
+
+  int Fail(int code, const Error& e);
+  Status BringUp(const std::string& ifname, bool attach);
+  Status WritePortsEverywhere(const std::vector<uint16_t>& removed,
+                              const std::vector<uint32_t>& fresh);
+  Status PublishSecrets(const sg_secrets& s);
+  Status StartSecrets();
+  void RunSelfTests();
+  void Tick();
+  void WatchListeners();
+  void DetectAttacks(uint64_t now_ns);
+  void Reload();
+  Status ApplyReload(const Config& next, const ReloadPlan& plan);
+  void Stop();
+  void RefreshSnapshot();
+  void WriteState();
+  void RebuildPorts(const std::vector<PortConfig>& ports);
+  std::string StatusLine() const;
+  std::vector<uint16_t> PortNumbers() const;
+
+  Config config_;
+  DaemonOptions opts_;
+  HandoffMode handoff_ = HandoffMode::kAuto;
+  std::unique_ptr<SysctlTuner> tuner_;
+  std::unique_ptr<SecretSource> secret_source_;
+  RealtimeClock clock_;
+  std::unique_ptr<SecretRotator> rotator_;
+  std::string pin_root_;  // empty: unpinned
+  std::vector<std::unique_ptr<ProtectedInterface>> interfaces_;
+  std::map<uint16_t, PortRuntime> ports_;
+  SlotMap slots_;
+  std::optional<ListenerWatch> watch_;
+  std::map<uint64_t, bool> warned_backlog_;  // listener inode -> warned
+  std::vector<PortListeners> last_scan_;
+  std::shared_ptr<SnapshotBox> snapshot_ = std::make_shared<SnapshotBox>();
+  std::shared_ptr<SummedPerCpuMap> counters_map_;
+  std::shared_ptr<SummedPerCpuMap> port_stats_map_;
+  std::unique_ptr<MetricsExporter> exporter_;
+  Notifier notifier_;
+  UniqueFd signals_;
+  std::string state_path_;
+  DaemonState state_;
+  bool self_test_ok_ = false;
+  bool stopped_ = false;
+};
+
+// `synguard run`: resolves the config (exit 2 on a bad one), then runs.
+int RunDaemon(const DaemonOptions& opts);
+
+}  // namespace sg

@@ -1,0 +1,120 @@
+#include "service/protected_interface.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath/bpf_config.h"
+#include "metrics/per_cpu_map.h"
+
+namespace sg {
+
+Result<std::unique_ptr<ProtectedInterface>> ProtectedInterface::Load(const InterfaceSetup& setup) {
+  Result<std::unique_ptr<Datapath>> dp =
+      Datapath::Load(DatapathOptions{.handoff = setup.handoff, .pin_dir = setup.pin_dir});
+  if (!dp) return dp.take_error().Context(setup.ifname);
+  return std::unique_ptr<ProtectedInterface>(new ProtectedInterface(setup, std::move(*dp)));
+}
+
+Status ProtectedInterface::PushConfig() {
+  sg_config c = cfg_;
+  if (lists_on_)
+    c.flags |= SG_CFG_LISTS;
+  else
+    c.flags &= ~SG_CFG_LISTS;
+  if (Status s = dp_->WriteConfig(c); !s) return s.take_error().Context(setup_.ifname);
+  return Ok();
+}
+
+Status ProtectedInterface::WriteCookies(const CookieSettings& cookies) {
+  Result<sg_config> cfg = BuildBpfConfig(cookies, setup_.ifname, setup_.sysctl_root);
+  if (!cfg) return cfg.take_error().Context(setup_.ifname);
+  cfg_ = *cfg;
+  have_cfg_ = true;
+  return PushConfig();
+}
+
+Status ProtectedInterface::RefreshClock() {
+  if (!have_cfg_) return Ok();
+  cfg_.clock_offset_ns = static_cast<uint64_t>(WallClockOffsetNs());
+  return PushConfig();
+}
+
+Status ProtectedInterface::WriteLists(const ListEntries& entries) {
+  const int v4 = dp_->lists_v4_fd(), v6 = dp_->lists_v6_fd();
+  if (!entries.empty()) {
+    if (Status s = SyncLists(v4, v6, entries); !s) return s.take_error().Context(setup_.ifname);
+    lists_on_ = true;
+    return have_cfg_ ? PushConfig() : Ok();
+  }
+  lists_on_ = false;
+  if (have_cfg_) {
+    if (Status s = PushConfig(); !s) return s;
+  }
+  if (Status s = SyncLists(v4, v6, entries); !s) return s.take_error().Context(setup_.ifname);
+  return Ok();
+}
+
+Status ProtectedInterface::WritePorts(const std::vector<PortConfig>& ports, const SlotMap& slots,
+                                      const std::function<bool(uint16_t)>& engaged,
+                                      const std::vector<uint32_t>& fresh,
+                                      const std::vector<uint16_t>& removed) {
+  // Zero a reused slot before a port starts counting into it.
+  const int ncpus = libbpf_num_possible_cpus();
+  std::vector<sg_port_stats> zeros(static_cast<size_t>(ncpus > 0 ? ncpus : 1));
+  for (uint32_t slot : fresh) {
+    if (bpf_map_update_elem(dp_->port_stats_fd(), &slot, zeros.data(), BPF_ANY))
+      return Error::FromErrno("clear statistics slot " + std::to_string(slot) + " on " +
+                              setup_.ifname);
+  }
+  for (const PortConfig& p : ports) {
+    if (Status s = dp_->WritePort(p.port, PortEntry(p, slots.at(p.port), engaged(p.port))); !s)
+      return s.take_error().Context(setup_.ifname);
+  }
+  for (uint16_t port : removed) {
+    if (Status s = dp_->WritePort(port, sg_port{}); !s)
+      return s.take_error().Context(setup_.ifname);
+  }
+  return Ok();
+}
+
+Status ProtectedInterface::SetEngaged(uint16_t port, bool engaged) {
+  Result<sg_port> cur = dp_->ReadPort(port);
+  if (!cur) return cur.take_error().Context(setup_.ifname);
+  sg_port v = *cur;
+  v.flags = engaged ? (v.flags | SG_PORT_ENGAGED) : (v.flags & ~SG_PORT_ENGAGED);
+  if (Status s = dp_->WritePort(port, v); !s) return s.take_error().Context(setup_.ifname);
+  return Ok();
+}
+
+SlotMap ProtectedInterface::PreviousPorts() const {
+  SlotMap out;
+  if (!dp_->reused_maps()) return out;
+  // An array map of 65536 entries: one pass at start-up, a few ms.
+  for (uint32_t port = 1; port < 65536; ++port) {
+    sg_port v{};
+    if (bpf_map_lookup_elem(dp_->ports_fd(), &port, &v) == 0 && (v.flags & SG_PORT_PROTECTED))
+      out[static_cast<uint16_t>(port)] = v.stats_slot;
+  }
+  return out;
+}
+
+Result<sg_port_stats> ProtectedInterface::PortStats(uint32_t slot) const {
+  BpfPerCpuMap map(dp_->port_stats_fd(), sizeof(sg_port_stats));
+  Result<std::vector<uint64_t>> sum = SumAcrossCpus(map, slot);
+  if (!sum) return sum.take_error().Context(setup_.ifname);
+  sg_port_stats st{};
+  st.syn = (*sum)[0];
+  st.synack_sent = (*sum)[1];
+  st.ack_valid = (*sum)[2];
+  st.ack_invalid = (*sum)[3];
+  return st;
+}
+
+Status ProtectedInterface::Attach(XdpMode mode) {
+  if (setup_.handoff == HandoffMode::kReqsk) {
+    if (Status s = dp_->AttachTc(setup_.ifname); !s) return s;
+  }
+  return dp_->AttachXdp(setup_.ifname, mode);
+}
+
+}  // namespace sg

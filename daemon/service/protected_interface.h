@@ -1,0 +1,69 @@
+// One interface under protection: its own datapath (programs and maps,
+// pinned under <pin root>/<ifname>/), and the writes the daemon makes to
+// those maps: run-time config, allow/deny lists, ports, engaged state. It
+// shares nothing with the other interfaces but the secrets the one rotator
+// publishes to all of them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "datapath/datapath.h"
+#include "service/list_sync.h"
+#include "service/port_table.h"
+
+namespace sg {
+
+struct InterfaceSetup {
+  std::string ifname;
+  HandoffMode handoff = HandoffMode::kReqsk;  // resolved
+  std::string pin_dir;                        // empty: unpinned
+  std::string sysctl_root = "/proc/sys";
+};
+
+class ProtectedInterface {
+ public:
+  static Result<std::unique_ptr<ProtectedInterface>> Load(const InterfaceSetup& setup);
+
+  // sg_config from the cookie settings and the sysctls now in force.
+  Status WriteCookies(const CookieSettings& cookies);
+  // Keeps the programs' wall clock in step (NTP slews it).
+  Status RefreshClock();
+  // The tries first, then the flag that makes the program look them up
+  // (and the other way round when the lists empty).
+  Status WriteLists(const ListEntries& entries);
+  // Writes every configured port, clears the slots in `fresh`, and
+  // unprotects `removed` ports. engaged(port) is the detector's state.
+  Status WritePorts(const std::vector<PortConfig>& ports, const SlotMap& slots,
+                    const std::function<bool(uint16_t)>& engaged,
+                    const std::vector<uint32_t>& fresh, const std::vector<uint16_t>& removed);
+  // Flips SG_PORT_ENGAGED, keeping the rest of the entry.
+  Status SetEngaged(uint16_t port, bool engaged);
+  // Ports a previous run left protected in reused maps, with their slots.
+  SlotMap PreviousPorts() const;
+  // sg_port_stats of one slot, summed over CPUs.
+  Result<sg_port_stats> PortStats(uint32_t slot) const;
+  // TC (reqsk) before XDP: once XDP answers SYNs, the ACKs must find the handoff.
+  Status Attach(XdpMode mode);
+
+  const std::string& name() const { return setup_.ifname; }
+  Datapath& datapath() { return *dp_; }
+  const Datapath& datapath() const { return *dp_; }
+
+ private:
+  ProtectedInterface(InterfaceSetup setup, std::unique_ptr<Datapath> dp)
+      : setup_(std::move(setup)), dp_(std::move(dp)) {}
+  Status PushConfig();
+
+  InterfaceSetup setup_;
+  std::unique_ptr<Datapath> dp_;
+  sg_config cfg_{};
+  bool have_cfg_ = false;
+  bool lists_on_ = false;
+};
+
+}  // namespace sg

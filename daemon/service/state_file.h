@@ -1,0 +1,59 @@
+// What `synguard status` needs that the pinned maps do not say: the attach
+// mode chosen and why, the handoff, the ports and how they engage, when the
+// current secret started (never the secret). Written by the running daemon
+// to <state dir>/<netns inode>.json (a regular file: bpffs holds only BPF
+// objects), atomically, and removed on exit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace sg {
+
+inline constexpr const char* kDefaultStateDir = "/run/synguard";
+
+struct InterfaceState {
+  std::string name;
+  std::string xdp_mode;  // native | skb
+  bool fell_back = false;
+  bool took_over = false;  // the previous run's pinned link was reused
+  std::string pin_dir;     // empty: unpinned
+};
+
+struct PortState {
+  uint16_t port = 0;
+  std::string engage;  // always | auto | never
+};
+
+struct DaemonState {
+  int64_t pid = 0;
+  std::string version;
+  std::string config;  // the file, or "command line"
+  std::string handoff;
+  std::string secret_source;  // "random (getrandom)", "fleet key file /etc/..."
+  double started_unix = 0;
+  double secret_since_unix = 0;  // when the current key became current
+  uint64_t secret_rotations = 0;
+  bool self_test_ok = false;
+  bool leave_pinned_on_exit = false;
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+  std::vector<InterfaceState> interfaces;
+  std::vector<PortState> ports;
+};
+
+std::string StateToJson(const DaemonState& s);
+Result<DaemonState> ParseState(const std::string& text, const std::string& source);
+
+std::string StateFilePath(const std::string& dir, uint64_t netns_inode);
+// Writes to a temporary file and renames it over the old one.
+Status WriteStateFile(const std::string& path, const DaemonState& s);
+Result<DaemonState> ReadStateFile(const std::string& path);
+
+// A JSON string literal (quotes included).
+std::string JsonString(const std::string& s);
+
+}  // namespace sg
