@@ -1,0 +1,255 @@
+#include "invariants.h"
+
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "reference_checksum.h"
+#include "synack_decoder.h"
+
+namespace sg::fuzz {
+
+namespace {
+
+const char* VerdictName(uint32_t v) {
+  switch (v) {
+    case XDP_ABORTED:
+      return "XDP_ABORTED";
+    case XDP_DROP:
+      return "XDP_DROP";
+    case XDP_PASS:
+      return "XDP_PASS";
+    case XDP_TX:
+      return "XDP_TX";
+    case XDP_REDIRECT:
+      return "XDP_REDIRECT";
+  }
+  return "XDP_?";
+}
+
+void Dump(const char* title, std::span<const uint8_t> b) {
+  std::fprintf(stderr, "%s (%zu bytes):", title, b.size());
+  for (size_t i = 0; i < b.size(); ++i) std::fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", b[i]);
+  std::fprintf(stderr, "\n");
+}
+
+// Everything needed to tell a violation apart from a harness mistake.
+class Checker {
+ public:
+  Checker(std::span<const uint8_t> in, const FrameView& v, const Outcome& o, const DatapathEnv& env)
+      : in_(in), v_(v), o_(o), env_(env) {}
+
+  void Check() {
+    CheckVerdictAndCounter();
+    uint32_t want = ExpectedReason();
+    if (reason_ != want && !(want == kAnyParseReason && IsParseReason(reason_)))
+      Fail("reason", std::string("expected ") +
+                         (want == kAnyParseReason ? "a parse pass reason" : Name(want)));
+    if (o_.verdict == XDP_TX)
+      CheckSynAck();
+    else if (o_.frame.size() != in_.size() || !std::equal(in_.begin(), in_.end(), o_.frame.begin()))
+      Fail("untouched", "a passed or dropped frame came back changed");
+    CheckMeta();
+  }
+
+ private:
+  static constexpr uint32_t kAnyParseReason = ~0u;
+
+  [[noreturn]] void Fail(const char* rule, const std::string& detail) const {
+    std::fprintf(stderr, "\n==== synguard XDP invariant violated: %s\n%s\n", rule, detail.c_str());
+    std::fprintf(stderr, "verdict %s, reason %s\n", VerdictName(o_.verdict),
+                 reason_ < SG_R_MAX ? Name(reason_).c_str() : "?");
+    Dump("input", in_);
+    Dump("output", o_.frame);
+    Dump("metadata", o_.meta);
+    std::abort();
+  }
+
+  static std::string Name(uint32_t r) {
+    return std::string(sg_reason_verdicts[r]) + "/" + sg_reason_names[r];
+  }
+
+  static bool IsParseReason(uint32_t r) {
+    return r == SG_R_PASS_NOT_IP || r == SG_R_PASS_NOT_TCP || r == SG_R_PASS_MALFORMED ||
+           r == SG_R_PASS_FRAGMENT || r == SG_R_PASS_IPV6_EXTHDR;
+  }
+
+  // Rule 1.
+  void CheckVerdictAndCounter() {
+    if (o_.verdict != XDP_PASS && o_.verdict != XDP_DROP && o_.verdict != XDP_TX)
+      Fail("verdict", "only XDP_PASS, XDP_DROP and XDP_TX are allowed");
+    if (o_.moved.size() != 1 || o_.moved[0].second != 1) {
+      std::string moved;
+      for (auto [r, n] : o_.moved) moved += " " + Name(r) + "+" + std::to_string(n);
+      Fail("one counter", "exactly one reason counter must move by one; moved:" + moved);
+    }
+    reason_ = o_.moved[0].first;
+    std::string cls = sg_reason_verdicts[reason_];
+    const char* want = o_.verdict == XDP_TX ? "tx" : o_.verdict == XDP_DROP ? "drop" : "pass";
+    if (cls != want) Fail("one counter", "the counted reason disagrees with the verdict");
+  }
+
+  std::span<const uint8_t> Saddr() const { return {v_.saddr.data(), v_.ipv6 ? 16u : 4u}; }
+  std::span<const uint8_t> Daddr() const { return {v_.daddr.data(), v_.ipv6 ? 16u : 4u}; }
+
+  sg_tuple Tuple() const {
+    sg_tuple t{};
+    t.family = v_.ipv6 ? SG_AF_INET6 : SG_AF_INET;
+    std::memcpy(t.saddr, v_.saddr.data(), v_.ipv6 ? 16 : 4);
+    std::memcpy(t.daddr, v_.daddr.data(), v_.ipv6 ? 16 : 4);
+    t.sport = htons(v_.sport);
+    t.dport = htons(v_.dport);
+    return t;
+  }
+
+  // Rules 2, 4, 5, 6, 7 as one decision, in the order DESIGN.md gives them.
+  // v_ is the view of what the program can see (the first buffer).
+  uint32_t ExpectedReason() const {
+    if (!v_.tcp_ok) return kAnyParseReason;  // rule 7
+    uint32_t port = env_.PortFlags(v_.dport);
+    if (!(port & SG_PORT_PROTECTED)) return SG_R_PASS_UNPROTECTED;
+    bool engaged = port & SG_PORT_ENGAGED;
+    if (v_.IsPureSyn()) {
+      uint32_t list = env_.ListOf(Saddr(), v_.ipv6);
+      if (list == SG_LIST_DENY) return SG_R_DROP_DENYLIST;
+      if (!engaged) return SG_R_PASS_NOT_ENGAGED;
+      if (list == SG_LIST_ALLOW) return SG_R_PASS_ALLOWLIST;
+      if (in_.size() > kMaxLinearFrame) return SG_R_PASS_MULTIBUF;
+      // A SYN on a tuple that has a socket is the kernel's to answer
+      // (challenge ACK, TIME_WAIT reuse).
+      if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
+        return SG_R_PASS_SOCKET;
+      return SG_R_TX_SYNACK;
+    }
+    if (!v_.IsAckClass()) return SG_R_PASS_OTHER_FLAGS;
+    if (!engaged) return SG_R_PASS_NOT_ENGAGED;
+    if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
+      return SG_R_PASS_SOCKET;  // rule 6
+    sg_tuple t = Tuple();
+    switch (sg_cookie_check(&env_.secrets(), &env_.config(), &t, v_.seq - 1, v_.ack_seq - 1,
+                            env_.NowNs())) {
+      case SG_COOKIE_VALID:
+        return SG_R_PASS_COOKIE_VALID;
+      case SG_COOKIE_EXPIRED:
+        return SG_R_DROP_EXPIRED;
+      case SG_COOKIE_UNKNOWN_KEY:
+        return SG_R_DROP_UNKNOWN_KEY;
+      default:
+        return SG_R_DROP_BAD_MAC;
+    }
+  }
+
+  // Rule 8, metadata half.
+  void CheckMeta() const {
+    // Only the ACK path leaves a word: TC has nothing to do with a SYN.
+    bool ack_path =
+        v_.IsAckClass() && (reason_ == SG_R_PASS_SOCKET || reason_ == SG_R_PASS_COOKIE_VALID);
+    if (!ack_path) {
+      if (!o_.meta.empty()) Fail("metadata", "metadata left on a frame that needs none");
+      return;
+    }
+    uint32_t word = SG_META_MAGIC | (reason_ == SG_R_PASS_SOCKET ? SG_META_SOCKET : SG_META_COOKIE);
+    if (o_.meta.size() != sizeof(word) || std::memcmp(o_.meta.data(), &word, sizeof(word)))
+      Fail("metadata", "the XDP -> TC word is missing or wrong");
+  }
+
+  // Rule 3.
+  void CheckSynAck() const {
+    auto decoded = test::DecodeSynAck(o_.frame);
+    if (!decoded) Fail("synack", "does not parse: " + decoded.error().message());
+    const test::DecodedSynAck& d = *decoded;
+    const sg_config& cfg = env_.config();
+    auto expect = [this](bool ok, const std::string& what) {
+      if (!ok) Fail("synack", what);
+    };
+
+    expect(std::equal(d.eth_dst.begin(), d.eth_dst.end(), in_.begin() + 6) &&
+               std::equal(d.eth_src.begin(), d.eth_src.end(), in_.begin()),
+           "MAC addresses not swapped");
+    expect(static_cast<int>(d.vlans.size()) == v_.vlans, "VLAN tags added or lost");
+    expect(
+        std::equal(o_.frame.begin() + 12, o_.frame.begin() + 12 + 4 * v_.vlans, in_.begin() + 12),
+        "VLAN tags changed");
+    expect(d.ipv6 == v_.ipv6, "address family changed");
+    size_t alen = v_.ipv6 ? 16 : 4;
+    expect(std::equal(d.saddr.begin(), d.saddr.begin() + alen, v_.daddr.begin()) &&
+               std::equal(d.daddr.begin(), d.daddr.begin() + alen, v_.saddr.begin()),
+           "addresses not swapped");
+    expect(d.sport == v_.dport && d.dport == v_.sport, "ports not swapped");
+    expect(d.ack_seq == v_.seq + 1, "ack is not ISN + 1");
+    expect(d.protocol == 6 && d.ttl == cfg.ttl, "protocol or TTL");
+    expect(o_.frame.size() == d.l4_offset + d.tcp_segment.size() &&
+               d.tcp_segment.size() == d.doff_bytes,
+           "payload or trailing bytes after the SYN+ACK");
+    if (v_.ipv6) {
+      expect(d.ver_tc_flow >> 28 == 6 && d.payload_len == d.tcp_segment.size(), "IPv6 header");
+      expect(
+          test::TcpChecksumV6(std::span<const uint8_t, 16>(d.saddr.data(), 16),
+                              std::span<const uint8_t, 16>(d.daddr.data(), 16), d.tcp_segment) == 0,
+          "TCP checksum (IPv6)");
+    } else {
+      expect(d.ihl == 20 && d.ip_total_len == 20 + d.tcp_segment.size(), "IPv4 lengths");
+      expect((d.frag_off & 0x3fff) == 0, "the SYN+ACK is a fragment");
+      expect(test::InternetChecksum(d.ip_header) == 0, "IPv4 header checksum");
+      expect(
+          test::TcpChecksumV4(std::span<const uint8_t, 4>(d.saddr.data(), 4),
+                              std::span<const uint8_t, 4>(d.daddr.data(), 4), d.tcp_segment) == 0,
+          "TCP checksum (IPv4)");
+    }
+
+    const OptionOffer& offer = v_.offer;
+    bool ecn = (v_.flags & (kEce | kCwr)) == (kEce | kCwr);
+    bool ece = ecn && offer.tsval && (cfg.flags & SG_CFG_ECN);
+    expect(d.flags == (kSyn | kAck | (ece ? kEce : 0)), "TCP flags");
+    expect(d.window == cfg.synack_window && d.urg_ptr == 0, "window or urgent pointer");
+    for (const test::TcpOption& opt : d.options)
+      expect(opt.kind == 1 || opt.kind == 2 || opt.kind == 3 || opt.kind == 4 || opt.kind == 8,
+             "option kind " + std::to_string(opt.kind) + " in the SYN+ACK");
+    const test::TcpOption* mss = d.Find(2);
+    expect(
+        d.Count(2) == 1 && mss->data.size() == 2 &&
+            (mss->data[0] << 8 | mss->data[1]) == (v_.ipv6 ? cfg.server_mss_v6 : cfg.server_mss_v4),
+        "MSS option");
+    // Exactly the options offered: never one the client did not offer
+    // (the subset rule), and none dropped (the config turns none off).
+    expect(d.Count(4) == (offer.sack ? 1 : 0), "SACK-permitted not mirrored");
+    expect(d.Count(8) == (offer.tsval ? 1 : 0), "timestamps not mirrored");
+    expect(d.Count(3) == (offer.wscale ? 1 : 0), "window scale not mirrored");
+    if (const test::TcpOption* ws = d.Find(3))
+      expect(ws->data.size() == 1 && ws->data[0] == cfg.server_wscale, "window scale value");
+    if (const test::TcpOption* ts = d.Find(8); ts && offer.tsval) {
+      expect(ts->data.size() == 8, "timestamp option length");
+      uint32_t tsval = Load32(ts->data, 0), tsecr = Load32(ts->data, 4);
+      expect(tsecr == *offer.tsval, "TSecr does not echo the client's TSval");
+      uint32_t bits =
+          offer.wscale ? std::min<uint32_t>(*offer.wscale, SG_MAX_WSCALE) : SG_TS_WSCALE_MASK;
+      if (offer.sack) bits |= SG_TS_SACK;
+      if (ecn && (cfg.flags & SG_CFG_ECN)) bits |= SG_TS_ECN;
+      expect((tsval & SG_TS_OPT_MASK) == bits, "TSval option bits");
+    }
+    sg_tuple t = Tuple();
+    expect(
+        sg_cookie_check(&env_.secrets(), &cfg, &t, v_.seq, d.seq, env_.NowNs()) == SG_COOKIE_VALID,
+        "the cookie does not validate with the host codec");
+  }
+
+  std::span<const uint8_t> in_;
+  const FrameView& v_;
+  const Outcome& o_;
+  const DatapathEnv& env_;
+  uint32_t reason_ = SG_R_MAX;
+};
+
+}  // namespace
+
+void CheckInvariants(std::span<const uint8_t> input, const FrameView& view, const Outcome& outcome,
+                     const DatapathEnv& env) {
+  Checker(input, view, outcome, env).Check();
+}
+
+}  // namespace sg::fuzz
