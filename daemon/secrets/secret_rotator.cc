@@ -33,6 +33,23 @@ uint64_t SecretRotator::current_key_age_ns() const {
   return now > start ? now - start : 0;
 }
 
+// Publishes s; only once the map holds it does s become the rotator's state
+// (a failed publish commits nothing, and the next Tick retries). Secrets on
+// the stack are wiped either way.
+Status SecretRotator::PublishAndCommit(sg_secrets& s, uint64_t gen, const PublishSecrets& publish,
+                                       const char* what) {
+  Status st = publish(s);
+  if (st) {
+    Wipe(state_);
+    state_ = s;
+    generation_ = gen;
+    started_ = true;
+  }
+  Wipe(s);
+  if (!st) return st.take_error().Context(what);
+  return Ok();
+}
+
 Status SecretRotator::Start(const PublishSecrets& publish) {
   const uint64_t now = clock_.NowNs();
   const uint64_t gen = EpochOf(now);
@@ -52,16 +69,7 @@ Status SecretRotator::Start(const PublishSecrets& publish) {
     s.key[(gen - 1) & 1] = *prev;
     s.key[(gen - 1) & 1].expires_ns = prev_expires;
   }
-  if (Status st = publish(s); !st) {
-    Wipe(s);
-    return st.take_error().Context("publish the first cookie secret");
-  }
-  Wipe(state_);
-  state_ = s;
-  Wipe(s);
-  generation_ = gen;
-  started_ = true;
-  return Ok();
+  return PublishAndCommit(s, gen, publish, "publish the first cookie secret");
 }
 
 Status SecretRotator::Resume(const sg_secrets& previous, const PublishSecrets& publish) {
@@ -76,16 +84,7 @@ Status SecretRotator::Resume(const sg_secrets& previous, const PublishSecrets& p
     // Same slot as this generation's: the old key simply stays current.
     sg_secrets s = previous;
     s.key[prev_slot].expires_ns = kNoExpiry;
-    if (Status st = publish(s); !st) {
-      Wipe(s);
-      return st.take_error().Context("publish the resumed cookie secret");
-    }
-    Wipe(state_);
-    state_ = s;
-    Wipe(s);
-    generation_ = gen;
-    started_ = true;
-    return Ok();
+    return PublishAndCommit(s, gen, publish, "publish the resumed cookie secret");
   }
   // The old key sits in the other slot: keep it there for its grace.
   Result<sg_secret> cur = source_.KeyFor(gen);
@@ -97,16 +96,7 @@ Status SecretRotator::Resume(const sg_secrets& previous, const PublishSecrets& p
   s.key[prev_slot] = previous.key[prev_slot];
   const uint64_t grace_end = gen * interval_ns_ + grace_ns_;
   s.key[prev_slot].expires_ns = grace_end > now ? grace_end : now + grace_ns_;
-  if (Status st = publish(s); !st) {
-    Wipe(s);
-    return st.take_error().Context("publish the resumed cookie secrets");
-  }
-  Wipe(state_);
-  state_ = s;
-  Wipe(s);
-  generation_ = gen;
-  started_ = true;
-  return Ok();
+  return PublishAndCommit(s, gen, publish, "publish the resumed cookie secrets");
 }
 
 Status SecretRotator::RotateTo(uint64_t gen, const PublishSecrets& publish) {
@@ -125,15 +115,7 @@ Status SecretRotator::RotateTo(uint64_t gen, const PublishSecrets& publish) {
   // Step 2: flip, and give the old key its grace from the rotation time.
   next.current = slot;
   next.key[slot ^ 1].expires_ns = gen * interval_ns_ + grace_ns_;
-  if (Status st = publish(next); !st) {
-    Wipe(next);
-    return st.take_error().Context("switch to the next cookie secret (step 2 of 2)");
-  }
-  Wipe(state_);
-  state_ = next;
-  Wipe(next);
-  generation_ = gen;
-  return Ok();
+  return PublishAndCommit(next, gen, publish, "switch to the next cookie secret (step 2 of 2)");
 }
 
 Result<std::optional<Rotation>> SecretRotator::Tick(const PublishSecrets& publish) {

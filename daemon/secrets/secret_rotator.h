@@ -82,6 +82,8 @@ class SecretRotator {
   uint64_t EpochOf(uint64_t now_ns) const { return now_ns / interval_ns_; }
   // Rotates from generation_ to gen, whose slot (gen & 1) must be the idle one.
   Status RotateTo(uint64_t gen, const PublishSecrets& publish);
+  Status PublishAndCommit(sg_secrets& s, uint64_t gen, const PublishSecrets& publish,
+                          const char* what);
 
   const Clock& clock_;
   SecretSource& source_;

@@ -23,6 +23,7 @@
 #include "packets.h"
 #include "report.h"
 #include "synguard/shared.h"
+#include "datapath/xdp_action.h"
 
 namespace sg::bench {
 namespace {
@@ -63,22 +64,6 @@ Case Synguard(std::string name, int fd, Bytes pkt, uint32_t action, int reason,
 
 Case Reference(std::string name, int fd, Bytes pkt, uint32_t action) {
   return {std::move(name), "reference", Kind::kMeasured, true, fd, std::move(pkt), action, -1, ""};
-}
-
-const char* ActionName(uint32_t a) {
-  switch (a) {
-    case XDP_ABORTED:
-      return "XDP_ABORTED";
-    case XDP_DROP:
-      return "XDP_DROP";
-    case XDP_PASS:
-      return "XDP_PASS";
-    case XDP_TX:
-      return "XDP_TX";
-    case XDP_REDIRECT:
-      return "XDP_REDIRECT";
-  }
-  return "?";
 }
 
 std::string FirstLine(const std::string& path, const std::string& prefix = "") {
@@ -130,8 +115,8 @@ Status CheckCases(Harness& h, int counters_fd, const std::vector<Case>& cases) {
     Result<TestRunResult> r = Run(h, c, 1);
     if (!r) return r.take_error().Context(c.name);
     if (r->action != c.action)
-      return Error(c.name + ": verdict " + ActionName(r->action) + ", expected " +
-                   ActionName(c.action));
+      return Error(c.name + ": verdict " + sg::XdpActionName(r->action) + ", expected " +
+                   sg::XdpActionName(c.action));
     if (c.reason >= 0 && Counter(counters_fd, c.reason) != before + 1)
       return Error(c.name + ": not counted as " + sg_reason_names[c.reason]);
     if (c.action == XDP_TX) {
@@ -210,8 +195,8 @@ Result<std::vector<std::vector<double>>> Measure(Harness& h, const std::vector<C
       Result<TestRunResult> r = Run(h, cases[i], o.repeat);
       if (!r) return r.take_error().Context(cases[i].name);
       if (r->action != cases[i].action)
-        return Error(cases[i].name + ": verdict changed to " + ActionName(r->action) + " in run " +
-                     std::to_string(run + 1));
+        return Error(cases[i].name + ": verdict changed to " + sg::XdpActionName(r->action) +
+                     " in run " + std::to_string(run + 1));
       ns[i].push_back(r->ns_per_pkt);
     }
   }
@@ -238,7 +223,7 @@ Report Analyze(const std::vector<Case>& cases, const std::vector<std::vector<dou
     CaseResult cr;
     cr.name = c.name;
     cr.group = c.group;
-    cr.verdict = ActionName(c.action);
+    cr.verdict = sg::XdpActionName(c.action);
     cr.wrapped = c.wrapped && c.kind == Kind::kMeasured;
     cr.raw = ns[i];
     cr.ref = c.ref;

@@ -30,6 +30,7 @@
 #include "synguard/shared.h"
 #include "util/unique_fd.h"
 #include "xdp_fixture.h"
+#include "datapath/xdp_action.h"
 
 namespace sg::test {
 namespace {
@@ -90,22 +91,6 @@ struct Row {
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
-
-const char* XdpName(uint32_t verdict) {
-  switch (verdict) {
-    case XDP_ABORTED:
-      return "XDP_ABORTED";
-    case XDP_DROP:
-      return "XDP_DROP";
-    case XDP_PASS:
-      return "XDP_PASS";
-    case XDP_TX:
-      return "XDP_TX";
-    case XDP_REDIRECT:
-      return "XDP_REDIRECT";
-  }
-  return "XDP_?";
-}
 
 std::string IpText(const IpAddr& a, bool v6) {
   char buf[INET6_ADDRSTRLEN] = {};
@@ -836,7 +821,7 @@ TEST_P(PacketTest, Row) {
   auto r = fixture_->Run(s.frame);
   ASSERT_TRUE(r.ok()) << r.error().message();
 
-  EXPECT_EQ(XdpName(r->verdict), std::string(XdpName(row.verdict)));
+  EXPECT_EQ(sg::XdpActionName(r->verdict), std::string(sg::XdpActionName(row.verdict)));
   for (uint32_t reason = 0; reason < SG_R_MAX; ++reason)
     EXPECT_EQ(r->counted[reason], reason == row.reason ? 1u : 0u)
         << "counter " << sg_reason_verdicts[reason] << "/" << sg_reason_names[reason];
@@ -874,7 +859,7 @@ TEST(PacketTestRun, KernelRefusesFramesShorterThanEthernet) {
   std::vector<uint8_t> frame = BuildFrame(SynV4());
   frame.resize(13);
   auto r = (*f)->Run(frame);
-  ASSERT_FALSE(r.ok()) << "a 13-byte frame ran, verdict " << XdpName(r->verdict);
+  ASSERT_FALSE(r.ok()) << "a 13-byte frame ran, verdict " << sg::XdpActionName(r->verdict);
   EXPECT_EQ(r.error().err(), EINVAL);
 }
 

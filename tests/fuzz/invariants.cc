@@ -11,26 +11,11 @@
 
 #include "reference_checksum.h"
 #include "synack_decoder.h"
+#include "datapath/xdp_action.h"
 
 namespace sg::fuzz {
 
 namespace {
-
-const char* VerdictName(uint32_t v) {
-  switch (v) {
-    case XDP_ABORTED:
-      return "XDP_ABORTED";
-    case XDP_DROP:
-      return "XDP_DROP";
-    case XDP_PASS:
-      return "XDP_PASS";
-    case XDP_TX:
-      return "XDP_TX";
-    case XDP_REDIRECT:
-      return "XDP_REDIRECT";
-  }
-  return "XDP_?";
-}
 
 void Dump(const char* title, std::span<const uint8_t> b) {
   std::fprintf(stderr, "%s (%zu bytes):", title, b.size());
@@ -62,7 +47,7 @@ class Checker {
 
   [[noreturn]] void Fail(const char* rule, const std::string& detail) const {
     std::fprintf(stderr, "\n==== synguard XDP invariant violated: %s\n%s\n", rule, detail.c_str());
-    std::fprintf(stderr, "verdict %s, reason %s\n", VerdictName(o_.verdict),
+    std::fprintf(stderr, "verdict %s, reason %s\n", sg::XdpActionName(o_.verdict),
                  reason_ < SG_R_MAX ? Name(reason_).c_str() : "?");
     Dump("input", in_);
     Dump("output", o_.frame);
