@@ -414,6 +414,7 @@ void Daemon::Stop() {
   if (tuner_ && leave) {
     // The programs left running depend on them (tcp_syncookies above all).
     spdlog::info("sysctls left as set: the pinned programs need them");
+    tuner_->Keep();
   } else if (tuner_) {
     for (const Error& e : tuner_->Restore()) spdlog::warn("restore sysctl: {}", e.message());
   }

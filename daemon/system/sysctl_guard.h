@@ -20,6 +20,8 @@ class SysctlGuard {
   Result<bool> Set(const std::string& name, const std::string& value);
   // Puts back every value changed, newest first. Errors are returned, not thrown.
   std::vector<Error> Restore();
+  // Drops what it remembered: nothing is restored, now or on destruction.
+  void Forget() { saved_.clear(); }
   const std::vector<std::pair<std::string, std::string>>& changed() const { return saved_; }
   const std::string& root() const { return root_; }
 

@@ -56,6 +56,8 @@ class SysctlTuner {
   Result<std::vector<SysctlChange>> Apply();
   // Puts back every value Apply() changed.
   std::vector<Error> Restore() { return guard_.Restore(); }
+  // Leaves the values as set (programs left pinned depend on them).
+  void Keep() { guard_.Forget(); }
 
   const std::vector<SysctlRule>& rules() const { return rules_; }
 

@@ -1,12 +1,14 @@
 // The sysctl tuner against a temporary directory standing in for /proc/sys.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
 
 #include "system/sysctl.h"
+#include "system/sysctl_guard.h"
 #include "tuning/sysctl_tuner.h"
 
 namespace sg {
@@ -201,3 +203,26 @@ TEST(BacklogWarning, OnlyWhenFarBelowSomaxconn) {
 
 }  // namespace
 }  // namespace sg
+
+namespace {
+
+// Programs left pinned on exit depend on the sysctls: Forget() means the
+// guard puts nothing back, not even when it is destroyed.
+TEST(SysctlGuardForget, NothingIsRestoredAfterwards) {
+  char tmpl[] = "/tmp/sg_guard_XXXXXX";
+  std::string root = mkdtemp(tmpl);
+  std::string dir = root + "/net/ipv4";
+  std::system(("mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/tcp_syncookies") << "1\n";
+  {
+    sg::SysctlGuard guard(root);
+    ASSERT_TRUE(guard.Set("net.ipv4.tcp_syncookies", "2").ok());
+    guard.Forget();
+  }
+  auto v = sg::ReadSysctl(root, "net.ipv4.tcp_syncookies");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, "2");
+  std::system(("rm -rf " + root).c_str());
+}
+
+}  // namespace
