@@ -61,7 +61,11 @@ std::string Serve(int fd, const Options& o, uint64_t* fnv) {
   *fnv = sgtest::Fnv1a(buf.data(), o.bytes);
   if (*fnv != sgtest::GetU64(buf.data() + o.bytes)) return "checksum mismatch on receive";
   sgtest::PutU64(buf.data() + o.bytes, *fnv);
-  return sgtest::WriteAll(fd, buf.data(), buf.size(), deadline);
+  if (std::string e = sgtest::WriteAll(fd, buf.data(), buf.size(), deadline); !e.empty()) return e;
+  // The client closes first, so TIME_WAIT stays on its side: a server-side
+  // TIME_WAIT would send a client that reuses the port to the kernel, and
+  // the lab's netfilter drops every SYN that reaches the kernel.
+  return sgtest::WaitForEof(fd, deadline);
 }
 
 }  // namespace

@@ -60,6 +60,17 @@ std::string ReadAll(int fd, uint8_t* data, size_t len, Clock::time_point deadlin
   return "";
 }
 
+std::string WaitForEof(int fd, Clock::time_point deadline) {
+  uint8_t sink[256];
+  for (;;) {
+    ssize_t n = recv(fd, sink, sizeof(sink), 0);
+    if (n == 0) return "";
+    if (n > 0) continue;
+    if (errno != EAGAIN && errno != EINTR) return std::string("recv: ") + strerror(errno);
+    if (std::string e = WaitFor(fd, POLLIN, deadline); !e.empty()) return "waiting for EOF: " + e;
+  }
+}
+
 int ConnectBefore(const sockaddr_storage& addr, socklen_t len, Clock::time_point deadline,
                   std::string* err) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

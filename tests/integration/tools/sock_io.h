@@ -21,6 +21,8 @@ double MsSince(Clock::time_point start);
 // Returns "" on success, else what went wrong ("timeout", "EOF", strerror).
 std::string WriteAll(int fd, const uint8_t* data, size_t len, Clock::time_point deadline);
 std::string ReadAll(int fd, uint8_t* data, size_t len, Clock::time_point deadline);
+// Waits for the peer's FIN (discarding any bytes). "" once it came.
+std::string WaitForEof(int fd, Clock::time_point deadline);
 
 // Non-blocking connect to addr that completes before deadline. Returns the
 // connected fd (>= 0) or -1 with *err set.
