@@ -1,5 +1,6 @@
 #include "service/daemon.h"
 
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -261,6 +262,13 @@ int Daemon::Start() {
   Result<std::unique_ptr<SecretSource>> source = MakeSecretSource(config_.secrets);
   if (!source) return Fail(kExitConfig, source.take_error().Context("secrets"));
   secret_source_ = std::move(*source);
+
+  // A missing interface is a bad config or command line: refuse it before
+  // anything changes (metrics, pins, sysctls), with exit 2 as documented.
+  for (const std::string& ifname : config_.interfaces) {
+    if (if_nametoindex(ifname.c_str()) == 0)
+      return Fail(kExitConfig, Error("interfaces: no such interface: " + ifname));
+  }
 
   // Metrics before anything changes: a port in use fails the start cleanly.
   counters_map_ = std::make_shared<SummedPerCpuMap>(sizeof(uint64_t));
