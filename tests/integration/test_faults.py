@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""Faults with real clients connected: kill -9 of the daemon (with and
+without leave_pinned_on_exit), secret rotation at the shortest interval the
+config allows under steady handshakes, a random-cookie ACK flood at full
+speed from the attacker, and the sysctls synguard leaves behind on every
+exit path. Every pure SYN is dropped by netfilter in the server namespace,
+so a connection that opens proves synguard's programs answered it."""
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import textwrap
+import threading
+import time
+
+from lab import counters, env, testing
+from lab.daemon import Synguard
+
+PORT = testing.PORT
+PIN_BASE = "/sys/fs/bpf/synguard"  # the default pin_dir; the daemon adds the netns inode
+
+# Echoes every connection until EOF, one thread each, so that a long-lived
+# connection and short ones can be served together.
+SERVER = textwrap.dedent("""
+    import socket, sys, threading
+    def serve(c):
+        with c:
+            c.settimeout(60)
+            try:
+                while True:
+                    b = c.recv(4096)
+                    if not b:
+                        return
+                    c.sendall(b)
+            except OSError:
+                pass
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+    s.listen(1024)
+    print("listening", flush=True)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+""")
+
+# One connection kept open, 8 bytes each way every 100 ms, until stdin
+# closes or 120 s pass; one line per exchange so the test sees progress.
+KEEPER = textwrap.dedent("""
+    import select, socket, sys, time
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+    c.settimeout(2)
+    print("connected", flush=True)
+    n, end = 0, time.monotonic() + 120
+    try:
+        while time.monotonic() < end:
+            if select.select([sys.stdin], [], [], 0.1)[0] and not sys.stdin.read(1):
+                break
+            msg = b"%07d\\n" % (n % 10000000)
+            c.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                b = c.recv(len(msg) - len(got))
+                if not b:
+                    raise OSError("closed by the server")
+                got += b
+            if got != msg:
+                raise OSError("echo mismatch")
+            n += 1
+            print("x", n, flush=True)
+    except OSError as e:
+        print("broken:", e, flush=True)
+        sys.exit(1)
+    print("exchanges", n, flush=True)
+""")
+
+# Opens connections one after another (1 byte echoed each) for a time,
+# bounded in count; prints every failure and a summary line.
+LOOP = textwrap.dedent("""
+    import socket, sys, time
+    host, port = sys.argv[1], int(sys.argv[2])
+    seconds, limit, pause = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    ok = failed = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and ok + failed < limit:
+        try:
+            c = socket.create_connection((host, port), timeout=5)
+            c.settimeout(5)
+            c.sendall(b"x")
+            if c.recv(1) != b"x":
+                raise OSError("no echo")
+            c.close()
+            ok += 1
+        except OSError as e:
+            failed += 1
+            print("failed:", e, flush=True)
+        time.sleep(pause)
+    print("ok", ok, "failed", failed, flush=True)
+""")
+
+
+def summary(text):
+    """(ok, failed) from LOOP's last line."""
+    words = text.strip().splitlines()[-1].split()
+    return int(words[1]), int(words[3])
+
+
+class Keeper:
+    """KEEPER running in the client namespace, its progress read by a
+    thread."""
+
+    def __init__(self, lab):
+        self.proc = lab.spawn(lab.client_ns,
+                              ["python3", "-c", KEEPER, lab.addresses(4)[0],
+                               str(PORT)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        self.count = 0
+        self.lines = []
+        self._connected = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            self._connected.get(timeout=10)
+        except queue.Empty:
+            raise AssertionError(f"keeper did not connect: {self.lines}")
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if line.startswith("connected"):
+                self._connected.put(True)
+            elif line.startswith("x "):
+                self.count = int(line.split()[1])
+
+    def still_exchanging(self, seconds=1.5):
+        """True if at least a few exchanges happen within seconds."""
+        start = self.count
+        time.sleep(seconds)
+        return self.count >= start + 5
+
+    def finish(self):
+        """Closes stdin; returns (exit status, its output)."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            rc = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait(timeout=5)
+        time.sleep(0.1)  # the reader takes the last line
+        return rc, "".join(l for l in self.lines if not l.startswith("x "))
+
+
+class FaultsTest(testing.LabTestCase):
+    # -- helpers ---------------------------------------------------------
+
+    def write_config(self, l, path, leave, extra=""):
+        with open(path, "w") as f:
+            f.write(f"interfaces: [{l.server_if}]\n"
+                    f"handoff: {self.mode}\n"
+                    f"ports:\n  - port: {PORT}\n    engage: always\n"
+                    f"leave_pinned_on_exit: {'true' if leave else 'false'}\n"
+                    f"{extra}")
+
+    def daemon(self, l, argv_tail, handoff=None):
+        d = Synguard(l, env.synguard(), PORT, handoff or self.mode)
+        if argv_tail is not None:
+            d.argv = [env.synguard(), "run", *argv_tail]
+        self._daemons.append(d)
+        return d.start()
+
+    def kill9(self, d):
+        """SIGKILL: no handler runs, nothing is detached or restored."""
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait(timeout=10)
+        d.stop()  # only reaps the output reader now
+        self._daemons.remove(d)
+
+    def stop(self, d):
+        self.stop_synguard(d)
+
+    def serve(self, l):
+        srv = l.spawn(l.server_ns, ["python3", "-c", SERVER, str(PORT)],
+                      stdout=subprocess.PIPE, text=True)
+        self.assertEqual(srv.stdout.readline().strip(), "listening")
+
+    def loop(self, l, seconds, limit=400, pause=0.05):
+        """Runs LOOP to completion; returns (ok, failed, output)."""
+        out = l.run(l.client_ns, ["python3", "-c", LOOP, l.addresses(4)[0],
+                                  str(PORT), str(seconds), str(limit),
+                                  str(pause)],
+                    timeout=seconds + 30, check=False).stdout
+        ok, failed = summary(out)
+        return ok, failed, out
+
+    def loop_async(self, l, seconds, limit=400, pause=0.05):
+        return l.spawn(l.client_ns, ["python3", "-c", LOOP,
+                                     l.addresses(4)[0], str(PORT),
+                                     str(seconds), str(limit), str(pause)],
+                       stdout=subprocess.PIPE, text=True)
+
+    def xdp_attached(self, l):
+        link = l.run(l.server_ns, ["ip", "-o", "link", "show",
+                                   l.server_if]).stdout
+        return "xdp" in link
+
+    @staticmethod
+    def pin_root(l):
+        ino = os.stat(f"/run/netns/{l.server_ns}").st_ino
+        return os.path.join(PIN_BASE, str(ino))
+
+    def run_in_lab(self, body, **lab_kw):
+        """body(lab, tmpdir) in a fresh lab; this run's pins go whatever
+        happens (a kill -9 or leave_pinned_on_exit leaves them behind)."""
+        pins = None
+        try:
+            with testing.lab(**lab_kw) as l, \
+                    tempfile.TemporaryDirectory() as tmp:
+                pins = self.pin_root(l)
+                body(l, tmp)
+        finally:
+            if pins:
+                shutil.rmtree(pins, ignore_errors=True)
+
+    # -- 1. kill -9 ------------------------------------------------------
+
+    def test_kill9_left_pinned(self):
+        self.run_in_lab(self._kill9_left_pinned)
+
+    def _kill9_left_pinned(self, l, tmp):
+        path = os.path.join(tmp, "synguard.yaml")
+        self.write_config(l, path, leave=True)
+        self.serve(l)
+        first = self.daemon(l, ["-c", path])
+        keeper = Keeper(l)
+        self.assertEqual(self.loop(l, 5, limit=5)[:2], (5, 0))
+
+        self.kill9(first)
+        # No daemon: the established connection and new handshakes both go
+        # on, answered by the pinned programs (netfilter drops pure SYNs).
+        self.assertTrue(keeper.still_exchanging(), keeper.lines[-3:])
+        self.assertTrue(self.xdp_attached(l))
+        ok, failed, out = self.loop(l, 5, limit=10)
+        self.assertEqual((ok, failed), (10, 0), out)
+
+        # A restart in the middle of a steady connect loop: no failure.
+        steady = self.loop_async(l, 4)
+        time.sleep(1)
+        second = self.daemon(l, ["-c", path])
+        out = steady.communicate(timeout=40)[0]
+        ok, failed = summary(out)
+        self.assertEqual(failed, 0, out)
+        self.assertGreater(ok, 20, out)
+        self.assertIn("took over the pinned XDP link", second.output())
+        self.assertTrue(keeper.still_exchanging(), keeper.lines[-3:])
+
+        # Option off (SIGHUP re-reads it), then SIGTERM removes every pin.
+        self.write_config(l, path, leave=False)
+        second.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "reloaded" not in second.output() and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn("reloaded", second.output())
+        self.stop(second)
+        self.assertFalse(self.xdp_attached(l))
+        root = self.pin_root(l)
+        self.assertFalse(os.path.exists(root) and os.listdir(root),
+                         f"pins left in {root}")
+        rc, out = keeper.finish()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("exchanges", out)
+
+    def test_kill9_not_left_pinned(self):
+        self.run_in_lab(self._kill9_not_left_pinned)
+
+    def _kill9_not_left_pinned(self, l, tmp):
+        path = os.path.join(tmp, "synguard.yaml")
+        self.write_config(l, path, leave=False)
+        self.serve(l)
+        first = self.daemon(l, ["-c", path])
+        keeper = Keeper(l)
+        self.kill9(first)
+        self.assertTrue(keeper.still_exchanging(), keeper.lines[-3:])
+        # What the code does: the XDP link is pinned whenever a pin
+        # directory is usable (Datapath::AttachXdp), whatever
+        # leave_pinned_on_exit says; that option only decides what a clean
+        # stop does. A SIGKILLed daemon therefore leaves the programs
+        # attached, and they keep answering SYNs.
+        self.assertTrue(self.xdp_attached(l))
+        ok, failed, out = self.loop(l, 5, limit=5)
+        self.assertEqual((ok, failed), (5, 0), out)
+        # The next start takes the link over; its clean stop (option off)
+        # detaches and removes the pins.
+        second = self.daemon(l, ["-c", path])
+        self.assertIn("took over the pinned XDP link", second.output())
+        self.stop(second)
+        self.assertFalse(self.xdp_attached(l))
+        # Now the kernel alone: every pure SYN is dropped, nothing connects,
+        # but the established connection is untouched.
+        ok, failed, out = self.loop(l, 3, limit=1, pause=0)
+        self.assertEqual((ok, failed), (0, 1), out)
+        self.assertTrue(keeper.still_exchanging(), keeper.lines[-3:])
+        rc, out = keeper.finish()
+        self.assertEqual(rc, 0, out)
+
+    # -- 2. secret rotation ------------------------------------------------
+
+    def test_rotation_under_handshakes(self):
+        self.run_in_lab(self._rotation)
+
+    def _rotation(self, l, tmp):
+        # 1 s is refused: rotation_interval is at least 5 s and must exceed
+        # cookies.max_age (at least 4 s); grace lies in [max_age, interval].
+        path = os.path.join(tmp, "synguard.yaml")
+        self.write_config(l, path, leave=False, extra=(
+            "cookies:\n  max_age: 4s\n"
+            "secrets:\n  rotation_interval: 5s\n  grace: 4s\n"))
+        self.serve(l)
+        d = self.daemon(l, ["-c", path])
+        keeper = Keeper(l)
+        before = self.rotations(l)
+        # Keys change at wall-clock multiples of 5 s: 11 s holds two.
+        ok, failed, out = self.loop(l, 11, limit=400, pause=0.02)
+        after = self.rotations(l)
+        self.assertEqual(failed, 0, out)
+        self.assertGreater(ok, 50, out)
+        self.assertGreaterEqual(after - before, 2, d.output())
+        self.assertGreaterEqual(d.output().count("cookie secret rotated"), 2)
+        rc, kout = keeper.finish()
+        self.assertEqual(rc, 0, kout)
+        self.stop(d)
+
+    def rotations(self, l):
+        st = json.loads(l.run(l.server_ns, [env.synguard(), "status",
+                                            "--json"]).stdout)
+        return st["secret_rotations"]
+
+    # -- 3. ACK flood ------------------------------------------------------
+
+    def test_ack_flood(self):
+        self.run_in_lab(self._ack_flood, attacker=True)
+
+    def _ack_flood(self, l, tmp):
+        flood_bin = env.path("SG_SYN_FLOOD")
+        self.serve(l)
+        d = self.daemon(l, None)
+        sg = counters.SynguardCounters(l)
+        mac = json.loads(l.run(l.server_ns, ["ip", "-j", "link", "show",
+                                             l.server_if]).stdout)[0]["address"]
+        drops = {"reqsk": ("DROP_BAD_MAC", "DROP_EXPIRED", "DROP_UNKNOWN_KEY"),
+                 "kernel-cookie": ("DROP_KERNEL_COOKIE",)}[self.mode]
+        before_sg, before = sg.read(), counters.snmp(l.server_ns)
+
+        flood = l.spawn(l.attacker_ns, [flood_bin, "-i", l.attacker_if,
+                                        "--dst-mac", mac, "--dst-ip",
+                                        l.addresses(4)[0], "--dport",
+                                        str(PORT), "--mode", "ack",
+                                        "--rate", "0", "--duration", "5"],
+                        stdout=subprocess.PIPE, text=True)
+        time.sleep(0.3)  # the legit loop runs inside the flood
+        ok, failed, out = self.loop(l, 4, limit=200, pause=0.02)
+        established = counters.sockets(l.server_ns, "established", PORT)
+        flood_out = flood.communicate(timeout=30)[0]
+        after_sg, after = sg.read(), counters.snmp(l.server_ns)
+
+        self.assertEqual(failed, 0, out)
+        self.assertGreater(ok, 20, out)
+        sent = json.loads(flood_out.strip().splitlines()[-1])["sent"]
+        dropped = sum(counters.delta(before_sg, after_sg, drops).values())
+        self.assertGreater(sent, 10000, flood_out)
+        self.assertGreater(dropped, 10000, (sent, after_sg))
+        # Every socket the server made is a legit client's.
+        opens = counters.delta(before, after, ["Tcp.PassiveOpens"])
+        self.assertEqual(opens["Tcp.PassiveOpens"], ok, (opens, out))
+        client = l.addresses(4)[1]
+        for line in established:
+            self.assertIn(client, line.split()[-1], established)
+        print(f"ack flood: sent {sent}, dropped {dropped}, legit ok {ok}")
+        self.stop(d)
+
+    # -- 4. sysctls after exit paths ---------------------------------------
+
+    def test_sysctls_after_exit_paths(self):
+        self.run_in_lab(self._sysctls)
+
+    def _sysctls(self, l, tmp):
+        # kernel-cookie needs tcp_syncookies = 2 and tcp_timestamps = 2:
+        # values that differ from the defaults, so that a change shows.
+        ns = l.server_ns
+        l.sysctl(ns, "net.ipv4.tcp_syncookies", 0)
+        timestamps = l.sysctl(ns, "net.ipv4.tcp_timestamps")
+        self.serve(l)
+
+        d = self.daemon(l, None, handoff="kernel-cookie")
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_syncookies"), "2")
+        self.assertEqual(self.loop(l, 5, limit=3)[:2], (3, 0))
+        self.stop(d)  # SIGTERM: restores what it changed
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_syncookies"), "0")
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_timestamps"), timestamps)
+
+        d = self.daemon(l, None, handoff="kernel-cookie")
+        self.kill9(d)
+        # Nothing ran at the kill: the values stay as synguard set them.
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_syncookies"), "2")
+        d = self.daemon(l, None, handoff="kernel-cookie")
+        self.assertEqual(self.loop(l, 5, limit=3)[:2], (3, 0))
+        self.stop(d)
+        # The restarted daemon found 2 already and changed nothing, so its
+        # SIGTERM restores nothing: the operator's 0 (and tcp_timestamps)
+        # is lost after a kill -9. The originals are not persisted anywhere.
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_syncookies"), "2")
+        self.assertEqual(l.sysctl(ns, "net.ipv4.tcp_timestamps"), "2")
+        self.assertFalse(self.xdp_attached(l))
+
+
+if __name__ == "__main__":
+    testing.main()
