@@ -218,4 +218,15 @@ std::vector<uint8_t> BuildFrame(const PacketSpec& s) {
   return frame;
 }
 
+PacketSpec With(PacketSpec spec, const std::function<void(PacketSpec&)>& edit) {
+  edit(spec);
+  return spec;
+}
+
+PacketSpec Syn(PacketSpec base, const TcpOptions& options, uint8_t extra_flags) {
+  base.tcp_options = options;
+  base.tcp_flags = static_cast<uint8_t>(kTcpSyn | extra_flags);
+  return base;
+}
+
 }  // namespace sg::test

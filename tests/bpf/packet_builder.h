@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,5 +119,11 @@ std::vector<uint8_t> BuildFrame(const PacketSpec& spec);
 
 // Length of the Ethernet header and tags of spec.
 size_t L2Length(const PacketSpec& spec);
+
+// spec after edit: rows and seeds describe a packet as a change to a base.
+PacketSpec With(PacketSpec spec, const std::function<void(PacketSpec&)>& edit);
+
+// base as a SYN (plus extra_flags) carrying options.
+PacketSpec Syn(PacketSpec base, const TcpOptions& options, uint8_t extra_flags = 0);
 
 }  // namespace sg::test

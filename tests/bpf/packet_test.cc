@@ -115,17 +115,6 @@ uint32_t Be32(const std::vector<uint8_t>& b, size_t at) {
 
 // ---- Building rows ----------------------------------------------------
 
-PacketSpec With(PacketSpec spec, const std::function<void(PacketSpec&)>& edit) {
-  edit(spec);
-  return spec;
-}
-
-PacketSpec Syn(PacketSpec base, const TcpOptions& options, uint8_t extra_flags = 0) {
-  base.tcp_options = options;
-  base.tcp_flags = static_cast<uint8_t>(kTcpSyn | extra_flags);
-  return base;
-}
-
 using Setup = std::function<void(XdpFixture&)>;
 
 std::function<void(Scenario&)> Frame(PacketSpec spec, Setup setup) {

@@ -14,16 +14,8 @@ namespace {
 using test::PacketSpec;
 using test::TcpOptions;
 
-PacketSpec With(PacketSpec s, const std::function<void(PacketSpec&)>& edit) {
-  edit(s);
-  return s;
-}
-
-PacketSpec Syn(PacketSpec s, const TcpOptions& o, uint8_t extra_flags = 0) {
-  s.tcp_options = o;
-  s.tcp_flags = static_cast<uint8_t>(kSyn | extra_flags);
-  return s;
-}
+using test::Syn;
+using test::With;
 
 }  // namespace
 

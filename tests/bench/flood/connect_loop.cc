@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "sock_io.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -66,25 +68,6 @@ double Percentile(std::vector<double> v, double q) {
   return v[std::min(i, v.size() - 1)];
 }
 
-bool ParseAddress(const std::string& host, uint16_t port, sockaddr_storage* out, socklen_t* len) {
-  std::memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof(*v4);
-    return true;
-  }
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof(*v6);
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,7 +88,7 @@ int main(int argc, char** argv) {
 
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  if (!ParseAddress(o.host, o.port, &addr, &addr_len)) {
+  if (!sgtest::ParseAddress(o.host, o.port, &addr, &addr_len)) {
     std::printf("{\"error\":\"not an address: %s\"}\n", o.host.c_str());
     return 2;
   }
