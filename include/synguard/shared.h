@@ -8,5 +8,6 @@
 #include "layout.h"
 #include "counters.h"
 #include "cookie.h"
+#include "tcp_options.h"
 
 #endif /* SYNGUARD_SHARED_H */

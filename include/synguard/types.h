@@ -16,4 +16,11 @@
 #define SG_INLINE static inline __attribute__((always_inline))
 #endif
 
+/* Loops the BPF programs need unrolled (clang); the host compiler decides. */
+#if defined(__clang__)
+#define SG_UNROLL _Pragma("unroll")
+#else
+#define SG_UNROLL
+#endif
+
 #endif /* SYNGUARD_TYPES_H */

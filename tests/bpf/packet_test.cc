@@ -316,6 +316,21 @@ std::vector<Row> Table() {
       TcpOptions().Mss(1300).Eol().SackPermitted().Timestamp(kClientTsval, 0).WindowScale(7);
   const TcpOptions eol_middle6 =
       TcpOptions().Mss(1380).Eol().SackPermitted().Timestamp(kClientTsval, 0).WindowScale(7);
+  // Other stacks' SYNs, all read by the fast word reader (tcp_options.h).
+  const TcpOptions windows =
+      TcpOptions().Mss(1460).Nop().WindowScale(8).Nop().Nop().SackPermitted();
+  const TcpOptions macos = TcpOptions()
+                               .Mss(1460)
+                               .Nop()
+                               .WindowScale(6)
+                               .Nop()
+                               .Nop()
+                               .Timestamp(kClientTsval, 0)
+                               .SackPermitted()
+                               .Eol()
+                               .Eol();
+  const TcpOptions freebsd =
+      TcpOptions().Mss(1460).Nop().WindowScale(6).SackPermitted().Timestamp(kClientTsval, 0);
   const uint8_t ecn = kTcpEce | kTcpCwr;
   const uint32_t pass = XDP_PASS, drop = XDP_DROP;
   const VlanTag q{kEth8021Q, 0x0064}, ad{kEth8021AD, 0x20c8};
@@ -337,6 +352,11 @@ std::vector<Row> Table() {
       Answer("v4_syn_wscale_15_clamped", Syn(v4, TcpOptions::LinuxSyn(1460, kClientTsval, 15)),
              Offer().Mss(1460).Sack().Ts(kClientTsval).Ws(15)),
       Answer("v4_syn_odd_order", Syn(v4, odd_order), odd_offer),
+      Answer("v4_syn_windows_layout", Syn(v4, windows), Offer().Mss(1460).Sack().Ws(8)),
+      Answer("v4_syn_macos_layout", Syn(v4, macos),
+             Offer().Mss(1460).Sack().Ts(kClientTsval).Ws(6)),
+      Answer("v4_syn_freebsd_layout", Syn(v4, freebsd),
+             Offer().Mss(1460).Sack().Ts(kClientTsval).Ws(6)),
       Answer("v4_syn_unknown_kinds", Syn(v4, unknown_kinds), unknown_offer),
       Answer("v4_syn_eol_in_middle", Syn(v4, eol_middle), Offer().Mss(1300)),
       // A length below 2 or past the option space ends the walk, as in the kernel.
@@ -390,6 +410,8 @@ std::vector<Row> Table() {
       Answer("v6_syn_wscale_15_clamped", Syn(v6, TcpOptions::LinuxSyn(1440, kClientTsval, 15)),
              Offer().Mss(1440).Sack().Ts(kClientTsval).Ws(15)),
       Answer("v6_syn_odd_order", Syn(v6, odd_order), odd_offer),
+      Answer("v6_syn_macos_layout", Syn(v6, macos),
+             Offer().Mss(1460).Sack().Ts(kClientTsval).Ws(6)),
       Answer("v6_syn_unknown_kinds", Syn(v6, unknown_kinds), unknown_offer),
       Answer("v6_syn_eol_in_middle", Syn(v6, eol_middle6), Offer().Mss(1380)),
       Answer("v6_syn_ecn_with_ts", Syn(v6, linux_set6, ecn),
