@@ -19,8 +19,8 @@
  *  slot   low two bits of the time slot counter; a cookie older than
  *         max_age_slots (at most 2) is "expired", age 3 cannot be told from
  *         age -1 and is simply a MAC mismatch
- *  MAC    SipHash-2-4 over the 4-tuple, the client's ISN, the full slot
- *         counter and the low 8 bits above, keyed by the secret
+ *  MAC    SipHash-2-4 over the 4-tuple, the client's ISN, the slot counter's
+ *         low 32 bits and the low 8 bits above, keyed by the secret
  *
  * When the client offers timestamps, our TSval's low 6 bits carry its exact
  * window scale (4 bits, 0xf = none), SACK and ECN, as the kernel does, and
@@ -39,7 +39,7 @@
 #include "types.h"
 
 #define SG_COOKIE_MSS_MASK     0x3u
-#define SG_COOKIE_SACK         0x4u
+#define SG_COOKIE_SACK	       0x4u
 #define SG_COOKIE_WSCALE_SHIFT 3
 #define SG_COOKIE_WSCALE_MASK  0x3u
 #define SG_COOKIE_KEY_SHIFT    5
@@ -50,9 +50,9 @@
 
 /* Low bits of our TSval, echoed in the client's TSecr (kernel layout). */
 #define SG_TS_WSCALE_MASK 0xfu /* 0xf: the client did not offer window scaling */
-#define SG_TS_SACK        0x10u
-#define SG_TS_ECN         0x20u
-#define SG_TS_OPT_MASK    0x3fu
+#define SG_TS_SACK	  0x10u
+#define SG_TS_ECN	  0x20u
+#define SG_TS_OPT_MASK	  0x3fu
 
 #define SG_MAX_WSCALE 14 /* RFC 7323: larger offers are taken as 14 */
 
@@ -68,9 +68,9 @@ struct sg_tuple {
 
 /* What the client's SYN offered. */
 struct sg_syn_opts {
-	__u32 tsval;  /* valid if ts_ok */
-	__u16 mss;    /* 0: no MSS option */
-	__u8 wscale;  /* valid if wscale_ok */
+	__u32 tsval; /* valid if ts_ok */
+	__u16 mss;   /* 0: no MSS option */
+	__u8 wscale; /* valid if wscale_ok */
 	__u8 wscale_ok;
 	__u8 sack_ok;
 	__u8 ts_ok;
@@ -163,13 +163,19 @@ SG_INLINE __u32 sg_ts_options(const struct sg_syn_opts *o, int server_ecn)
 	return bits;
 }
 
-/* The 24-bit MAC: one SipHash-2-4 over 24 (IPv4) or 48 (IPv6) bytes. */
+/*
+ * The 24-bit MAC: one SipHash-2-4 over the byte string
+ *   addresses (8 bytes IPv4, 32 IPv6) | ports and ISN (8) | slot (4) | low8 (1)
+ * read as little-endian words. The last five bytes ride in SipHash's final
+ * block next to the length, so an IPv4 MAC takes three compressions instead
+ * of four (every SYN and every ACK pays for them). The lengths, 21 and 45,
+ * keep the families apart.
+ */
 SG_INLINE __u32 sg_cookie_mac(const struct sg_secret *key, const struct sg_tuple *t, __u32 isn,
 			      __u64 slot, __u32 low8)
 {
 	struct sg_siphash s;
-	__u64 tail;
-	__u64 len;
+	__u64 len, tail;
 
 	sg_siphash_init(&s, key->k0, key->k1);
 	if (t->family == SG_AF_INET6) {
@@ -177,15 +183,14 @@ SG_INLINE __u32 sg_cookie_mac(const struct sg_secret *key, const struct sg_tuple
 		sg_siphash_word(&s, (__u64)t->saddr[2] | (__u64)t->saddr[3] << 32);
 		sg_siphash_word(&s, (__u64)t->daddr[0] | (__u64)t->daddr[1] << 32);
 		sg_siphash_word(&s, (__u64)t->daddr[2] | (__u64)t->daddr[3] << 32);
-		len = 48;
+		len = 45;
 	} else {
 		sg_siphash_word(&s, (__u64)t->saddr[0] | (__u64)t->daddr[0] << 32);
-		len = 24;
+		len = 21;
 	}
 	sg_siphash_word(&s, (__u64)t->sport | (__u64)t->dport << 16 | (__u64)isn << 32);
-	tail = (__u64)(__u32)slot | (__u64)(low8 & 0xff) << 32 | (__u64)t->family << 40;
-	sg_siphash_word(&s, tail);
-	return (__u32)(sg_siphash_final(&s, len << 56) >> 40) & SG_COOKIE_MAC_MASK;
+	tail = (__u64)(low8 & 0xff) << 32 | (__u32)slot;
+	return (__u32)(sg_siphash_final(&s, len << 56 | tail) >> 40) & SG_COOKIE_MAC_MASK;
 }
 
 /*

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "synguard/shared.h"
 
@@ -193,6 +194,35 @@ TEST(CookieReject, EveryMacBitMatters) {
   // The option bits are under the MAC too: claiming SACK or another MSS fails.
   EXPECT_EQ(sg_cookie_check(&s, &c, &t, 99, cookie ^ SG_COOKIE_SACK, kNow), SG_COOKIE_BAD_MAC);
   EXPECT_EQ(sg_cookie_check(&s, &c, &t, 99, cookie ^ 1u, kNow), SG_COOKIE_BAD_MAC);
+}
+
+// The MAC is SipHash-2-4 over the byte string cookie.h documents, read by
+// the reference byte interface: the word packing in sg_cookie_mac() (tail in
+// the final block) is the standard algorithm, not a look-alike.
+TEST(CookieMac, IsSipHashOfTheDocumentedByteString) {
+  sg_secrets s = TestSecrets();
+  const uint64_t slot = 0x123456789aull;  // only the low 32 bits are hashed
+  const uint32_t isn = 0xdeadbeef, low8 = 0xa5;
+  for (uint8_t fam : {SG_AF_INET, SG_AF_INET6}) {
+    sg_tuple t = Tuple(fam);
+    std::vector<uint8_t> msg;
+    auto put = [&msg](const void* p, size_t n) {
+      msg.insert(msg.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+    };
+    const size_t addr = fam == SG_AF_INET ? 4 : 16;
+    put(t.saddr, addr);  // network byte order, as in the packet
+    put(t.daddr, addr);
+    put(&t.sport, 2);
+    put(&t.dport, 2);
+    put(&isn, 4);  // host order (little-endian)
+    uint32_t slot32 = static_cast<uint32_t>(slot);
+    put(&slot32, 4);
+    msg.push_back(low8);
+    ASSERT_EQ(msg.size(), fam == SG_AF_INET ? 21u : 45u);
+    uint64_t ref = sg_siphash24_bytes(s.key[0].k0, s.key[0].k1, msg.data(), msg.size());
+    EXPECT_EQ(sg_cookie_mac(&s.key[0], &t, isn, slot, low8), (ref >> 40) & SG_COOKIE_MAC_MASK)
+        << (fam == SG_AF_INET ? "IPv4" : "IPv6");
+  }
 }
 
 TEST(CookieReject, WrongOrRetiredKey) {
