@@ -24,14 +24,18 @@
 /* Fixed at load time by the loader. */
 const volatile __u32 sg_handoff_mode = SG_HANDOFF_REQSK;
 
+/* From the kernel's config (libbpf reads /proc/config.gz); 0 when unreadable. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
 /*
  * Our TSval, with the low six bits replaced by the options and never ahead
  * of its clock. kernel-cookie mode must use the kernel's own millisecond
  * clock (tcp_clock_ms): the socket has no timestamp offset, so its later
- * TSvals continue from that clock. reqsk mode hands the kernel our TSval
- * (the client's TSecr) and the kernel derives the connection's offset from
- * it, so any clock that advances at about 1 kHz will do: 2^20 ns is a shift
- * instead of a 64-bit division on every SYN.
+ * TSvals continue from that clock; the program's monotonic clock never runs
+ * ahead of it. reqsk mode hands the kernel our TSval (the client's TSecr)
+ * and the kernel derives the connection's offset from it, so any clock that
+ * advances at about 1 kHz will do: 2^20 ns is a shift instead of a 64-bit
+ * division on every SYN.
  */
 SG_INLINE __u32 sg_synack_tsval(__u64 mono_ns, __u32 options)
 {
@@ -111,7 +115,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (cfg->flags & SG_CFG_NO_TS)
 		o.ts_ok = 0;
 	isn = bpf_ntohl(p->tcp->seq);
-	mono_ns = bpf_ktime_get_ns();
+	mono_ns = sg_mono_ns(cfg);
 
 	/*
 	 * A SYN whose 4-tuple already has a socket is the kernel's to answer:
@@ -299,6 +303,25 @@ int synguard_xdp(struct xdp_md *ctx)
 SEC("xdp.frags")
 int synguard_xdp_pass(struct xdp_md *ctx)
 {
+	return XDP_PASS;
+}
+
+/*
+ * For the loader, never attached: run on a frame with BPF_PROG_TEST_RUN, it
+ * writes one reading of each clock (struct sg_clock_sample), from which the
+ * loader derives sg_config.jiffy_ns and jiffies_mono_ns.
+ */
+SEC("xdp")
+int synguard_clock_probe(struct xdp_md *ctx)
+{
+	struct sg_clock_sample *s = (void *)(long)ctx->data;
+
+	if ((void *)(s + 1) > (void *)(long)ctx->data_end)
+		return XDP_ABORTED;
+	s->mono_before_ns = bpf_ktime_get_ns();
+	s->jiffies = bpf_jiffies64();
+	s->mono_after_ns = bpf_ktime_get_ns();
+	s->hz = CONFIG_HZ;
 	return XDP_PASS;
 }
 

@@ -45,10 +45,18 @@ SG_INLINE __u32 sg_list_lookup(const struct sg_tuple *t)
 	return action ? *action : 0;
 }
 
+/* The program's monotonic clock (see sg_config.jiffy_ns). */
+SG_INLINE __u64 sg_mono_ns(const struct sg_config *cfg)
+{
+	if (cfg->jiffy_ns)
+		return bpf_jiffies64() * cfg->jiffy_ns + cfg->jiffies_mono_ns;
+	return bpf_ktime_get_ns();
+}
+
 /* The cookie clock: wall-clock nanoseconds, so that a fleet agrees on slots. */
 SG_INLINE __u64 sg_now_ns(const struct sg_config *cfg)
 {
-	return bpf_ktime_get_ns() + cfg->clock_offset_ns;
+	return sg_mono_ns(cfg) + cfg->clock_offset_ns;
 }
 
 /* Fills a socket lookup tuple; returns its size. */

@@ -89,6 +89,10 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
                    err);
     return Error("load the XDP program (is this root, with BPF enabled?)", err);
   }
+  Result<ProgramClock> clock =
+      CalibrateProgramClock(bpf_program__fd(dp->xdp_->progs.synguard_clock_probe));
+  if (!clock) return clock.take_error().Context("calibrate the programs' clock");
+  dp->clock_ = *clock;
 
   if (opts.handoff == HandoffMode::kReqsk) {
     dp->tc_ = Skeleton<synguard_tc>(synguard_tc__open(), synguard_tc__destroy);
@@ -235,7 +239,10 @@ Result<T> LookupElem(bpf_map* map, uint32_t key) {
 }  // namespace
 
 Status Datapath::WriteConfig(const sg_config& cfg) {
-  return UpdateElem(xdp_->maps.sg_config_map, 0, cfg);
+  sg_config c = cfg;
+  c.jiffy_ns = clock_.jiffy_ns;
+  c.jiffies_mono_ns = clock_.jiffies_mono_ns;
+  return UpdateElem(xdp_->maps.sg_config_map, 0, c);
 }
 
 Status Datapath::WriteSecrets(const sg_secrets& secrets) {

@@ -11,6 +11,7 @@
 
 #include "bpf/skeleton.h"
 #include "datapath/modes.h"
+#include "datapath/program_clock.h"
 #include "synguard/shared.h"
 #include "synguard_tc.skel.h"
 #include "synguard_xdp.skel.h"
@@ -48,6 +49,8 @@ class Datapath {
   // Removes the map pins and the pin directory (after Detach, on a normal exit).
   void Unpin();
 
+  // Writes cfg with this load's program clock calibration (jiffy_ns,
+  // jiffies_mono_ns) filled in: callers set everything else.
   Status WriteConfig(const sg_config& cfg);
   Status WriteSecrets(const sg_secrets& secrets);
   Status WritePort(uint16_t port, const sg_port& value);
@@ -67,6 +70,7 @@ class Datapath {
   // The XDP link was found pinned and now runs this program (no gap).
   bool took_over_link() const { return took_over_link_; }
   const std::string& pin_dir() const { return opts_.pin_dir; }
+  const ProgramClock& program_clock() const { return clock_; }
 
   synguard_xdp* xdp() const { return xdp_.get(); }
   synguard_tc* tc() const { return tc_.get(); }
@@ -81,6 +85,7 @@ class Datapath {
   explicit Datapath(const DatapathOptions& opts) : opts_(opts) {}
 
   DatapathOptions opts_;
+  ProgramClock clock_;
   Skeleton<synguard_xdp> xdp_;
   Skeleton<synguard_tc> tc_;
   UniqueFd xdp_link_;  // closing the link detaches the program

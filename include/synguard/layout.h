@@ -65,7 +65,7 @@ struct sg_secrets {
  * start, before the program is attached.
  */
 struct sg_config {
-	/* Wall clock = bpf_ktime_get_ns() + clock_offset_ns; refreshed by the daemon. */
+	/* Wall clock = the program's monotonic clock + clock_offset_ns; refreshed by the daemon. */
 	__u64 clock_offset_ns;
 	/*
 	 * Cookie time slot: 2^slot_shift ns, so that the per-packet slot
@@ -92,6 +92,28 @@ struct sg_config {
 	 */
 	__u8 wscale_table[SG_WSCALE_TABLE_SIZE];
 	__u8 pad[4];
+	/*
+	 * The program's monotonic clock: jiffies64 * jiffy_ns + jiffies_mono_ns.
+	 * bpf_ktime_get_ns() costs about 33 ns in a VM (a paravirtual clock
+	 * read), bpf_jiffies64() is one load the verifier inlines, and a
+	 * cookie slot is tens of seconds. The loader calibrates both fields
+	 * (daemon/datapath/program_clock.h) so this never runs ahead of
+	 * CLOCK_MONOTONIC and lags it by at most a few ticks. jiffy_ns 0: use
+	 * bpf_ktime_get_ns().
+	 */
+	__u64 jiffy_ns;
+	__u64 jiffies_mono_ns;
+};
+
+/*
+ * What synguard_clock_probe writes into the frame it is run on
+ * (BPF_PROG_TEST_RUN): one reading of each clock, for the calibration.
+ */
+struct sg_clock_sample {
+	__u64 mono_before_ns; /* bpf_ktime_get_ns() before reading jiffies */
+	__u64 jiffies;        /* bpf_jiffies64() */
+	__u64 mono_after_ns;
+	__u64 hz;             /* CONFIG_HZ, 0 when the kernel config is not readable */
 };
 
 /* sg_port.flags, the ports map is an array indexed by host-order port. */

@@ -50,7 +50,8 @@ class XdpFixture {
   // One allow/deny entry; the address family is taken from ipv6.
   sg::Status AddListEntry(const IpAddr& addr, bool ipv6, uint32_t prefixlen, uint32_t action);
 
-  // The program's clock now: bpf_ktime_get_ns() + clock_offset_ns.
+  // The program's clock now, give or take two ticks: CLOCK_MONOTONIC +
+  // clock_offset_ns (the program reads jiffies; see sg_config.jiffy_ns).
   uint64_t NowNs() const;
   sg::Status AdvanceClock(int64_t ns);
 

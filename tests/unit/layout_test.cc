@@ -10,7 +10,7 @@ TEST(Layout, SecretsAndConfig) {
   EXPECT_EQ(sizeof(sg_secret), 24u);
   EXPECT_EQ(sizeof(sg_secrets), 56u);
   EXPECT_EQ(offsetof(sg_secrets, current), 48u);
-  EXPECT_EQ(sizeof(sg_config), 56u);
+  EXPECT_EQ(sizeof(sg_config), 72u);
   EXPECT_EQ(offsetof(sg_config, slot_shift), 8u);
   EXPECT_EQ(offsetof(sg_config, mss_v4), 24u);
   EXPECT_EQ(offsetof(sg_config, mss_v6), 32u);
@@ -18,6 +18,9 @@ TEST(Layout, SecretsAndConfig) {
   EXPECT_EQ(offsetof(sg_config, server_wscale), 46u);
   EXPECT_EQ(offsetof(sg_config, ttl), 47u);
   EXPECT_EQ(offsetof(sg_config, wscale_table), 48u);
+  EXPECT_EQ(offsetof(sg_config, jiffy_ns), 56u);
+  EXPECT_EQ(offsetof(sg_config, jiffies_mono_ns), 64u);
+  EXPECT_EQ(sizeof(sg_clock_sample), 32u);
 }
 
 TEST(Layout, PortsListsCounters) {
