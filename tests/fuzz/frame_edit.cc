@@ -1,6 +1,9 @@
 #include "frame_edit.h"
 
+#include <arpa/inet.h>
 #include <linux/bpf.h>
+
+#include <cstring>
 
 #include "frame_view.h"
 #include "fuzz_world.h"
@@ -74,33 +77,122 @@ test::PacketSpec EstablishedSegment(Rng& rng, bool v6, uint8_t flags) {
   return s;
 }
 
+test::PacketSpec ListenerSyn(Rng& rng) {
+  struct Target {
+    bool v6;
+    const char* client;
+    const char* server;
+    uint16_t port;
+  };
+  static constexpr Target kTargets[] = {
+      {false, "127.0.0.1", "127.0.0.1", kLoopbackPort},
+      {true, "::1", "::1", kLoopbackPort},
+      {false, "127.0.0.1", "127.0.0.1", kWildcardListenPort},
+      {false, "10.0.0.1", "10.0.0.2", kWildcardListenPort},
+      {true, "2001:db8::1", "2001:db8::2", kWildcardListenPort},
+      {true, "::1", "::1", kWildcardListenPort},
+  };
+  const Target& t = kTargets[rng() % std::size(kTargets)];
+  test::PacketSpec s = t.v6 ? test::SynV6() : test::SynV4();
+  s.saddr = test::Ip(t.client);
+  s.daddr = test::Ip(t.server);
+  s.dport = t.port;
+  // Unprotected and not the established client's: a connection made from
+  // it on lo sends nothing the TC program counts.
+  s.sport = static_cast<uint16_t>(20000 + rng() % 20000);
+  if (s.sport == kLoopbackClient) ++s.sport;
+  s.seq = rng();
+  s.tcp_options = rng() % 3 ? test::TcpOptions::LinuxSyn(t.v6 ? 1440 : 1460, rng(), rng() % 15)
+                            : RandomOptions(rng);
+  if (rng() % 4 == 0) s.tcp_flags |= kEce | kCwr;
+  return s;
+}
+
+namespace {
+
+// The ACK of syn (its headers up to the fixed TCP header) with seq, ack and,
+// when ts is set, a timestamp option (TSval, TSecr) behind two NOPs.
+std::vector<uint8_t> AckFrame(std::span<const uint8_t> syn, const FrameView& v, uint32_t seq,
+                              uint32_t ack, std::optional<std::pair<uint32_t, uint32_t>> ts) {
+  size_t l4 = *v.l4;
+  std::vector<uint8_t> frame(syn.begin(), syn.begin() + l4 + 20);
+  if (ts) {
+    const uint8_t opts[] = {1, 1, 8, 10};
+    frame.insert(frame.end(), std::begin(opts), std::end(opts));
+    frame.resize(frame.size() + 8);
+    Store32(frame, frame.size() - 8, ts->first);
+    Store32(frame, frame.size() - 4, ts->second);
+  }
+  size_t tcp_len = frame.size() - l4;
+  Store32(frame, l4 + 4, seq);
+  Store32(frame, l4 + 8, ack);
+  frame[l4 + 12] = static_cast<uint8_t>(tcp_len / 4 << 4);
+  frame[l4 + 13] = kAck;
+  if (v.ipv6)
+    Store16(frame, *v.l3 + 4, static_cast<uint16_t>(tcp_len));
+  else
+    Store16(frame, *v.l3 + 2, static_cast<uint16_t>(v.ihl + tcp_len));
+  FixChecksums(frame);
+  return frame;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint8_t>> AckForSynAck(std::span<const uint8_t> syn,
+                                                 std::span<const uint8_t> synack) {
+  FrameView v = ViewFrame(syn);
+  if (!v.IsPureSyn()) return std::nullopt;
+  auto d = test::DecodeSynAck(synack);
+  if (!d) return std::nullopt;
+  std::optional<std::pair<uint32_t, uint32_t>> ts;
+  if (const test::TcpOption* opt = d->Find(8); opt && opt->data.size() == 8)
+    ts = {{0x5eed0002, Load32(opt->data, 0)}};  // TSecr = our TSval
+  return AckFrame(syn, v, v.seq + 1, d->seq + 1, ts);
+}
+
 std::optional<std::vector<uint8_t>> CookieAckFor(DatapathEnv& env, std::span<const uint8_t> syn) {
   FrameView v = ViewFrame(syn);
   if (!v.IsPureSyn()) return std::nullopt;
   Outcome o = env.Run(syn);
   if (o.error || o.verdict != XDP_TX) return std::nullopt;
-  auto synack = test::DecodeSynAck(o.frame);
-  if (!synack) return std::nullopt;
+  return AckForSynAck(syn, o.frame);
+}
 
-  // The SYN's headers up to the fixed TCP header, then the ACK's options.
-  size_t l4 = *v.l4;
-  std::vector<uint8_t> ack(syn.begin(), syn.begin() + l4 + 20);
-  if (const test::TcpOption* ts = synack->Find(8)) {
-    const uint8_t opts[] = {1, 1, 8, 10, 0x5e, 0xed, 0, 2};
-    ack.insert(ack.end(), std::begin(opts), std::end(opts));
-    ack.insert(ack.end(), ts->data.begin(), ts->data.begin() + 4);  // TSecr = our TSval
+std::optional<std::vector<uint8_t>> HostCookieAckFor(const DatapathEnv& env,
+                                                     std::span<const uint8_t> syn,
+                                                     bool spoil_echo) {
+  FrameView v = ViewFrame(syn);
+  if (!v.IsPureSyn()) return std::nullopt;
+  const sg_config& cfg = env.config();
+  const OptionOffer& offer = v.offer;
+  sg_syn_opts o{};
+  o.mss = offer.mss.value_or(0);
+  o.sack_ok = offer.sack && !(cfg.flags & SG_CFG_NO_SACK);
+  o.wscale_ok = offer.wscale && !(cfg.flags & SG_CFG_NO_WSCALE);
+  o.wscale = offer.wscale.value_or(0);
+  o.ts_ok = offer.tsval && !(cfg.flags & SG_CFG_NO_TS);
+  o.tsval = offer.tsval.value_or(0);
+  o.ecn_ok = (v.flags & (kEce | kCwr)) == (kEce | kCwr);
+
+  sg_tuple t{};
+  t.family = v.ipv6 ? SG_AF_INET6 : SG_AF_INET;
+  std::memcpy(t.saddr, v.saddr.data(), v.ipv6 ? 16 : 4);
+  std::memcpy(t.daddr, v.daddr.data(), v.ipv6 ? 16 : 4);
+  t.sport = htons(v.sport);
+  t.dport = htons(v.dport);
+  uint32_t cookie = 0;
+  if (sg_cookie_encode(&env.secrets(), &cfg, &t, v.seq, &o, env.NowNs(), &cookie))
+    return std::nullopt;
+
+  std::optional<std::pair<uint32_t, uint32_t>> ts;
+  if (o.ts_ok) {
+    uint32_t bits = sg_ts_options(&o, cfg.flags & SG_CFG_ECN);
+    if (spoil_echo) bits ^= 1u + static_cast<uint32_t>(v.seq % SG_TS_OPT_MASK);  // never 0
+    uint32_t ours = (static_cast<uint32_t>(DatapathEnv::MonotonicNs() >> 20) & ~SG_TS_OPT_MASK) |
+                    (bits & SG_TS_OPT_MASK);
+    ts = {{o.tsval + 1, ours}};
   }
-  size_t tcp_len = ack.size() - l4;
-  Store32(ack, l4 + 4, v.seq + 1);
-  Store32(ack, l4 + 8, synack->seq + 1);
-  ack[l4 + 12] = static_cast<uint8_t>(tcp_len / 4 << 4);
-  ack[l4 + 13] = kAck;
-  if (v.ipv6)
-    Store16(ack, *v.l3 + 4, static_cast<uint16_t>(tcp_len));
-  else
-    Store16(ack, *v.l3 + 2, static_cast<uint16_t>(v.ihl + tcp_len));
-  FixChecksums(ack);
-  return ack;
+  return AckFrame(syn, v, v.seq + 1, cookie + 1, ts);
 }
 
 }  // namespace sg::fuzz

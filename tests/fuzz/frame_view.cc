@@ -78,7 +78,10 @@ OptionOffer ReadOffer(std::span<const uint8_t> o) {
     if (kind == 2 && len == 4) offer.mss = Load16(o, i + 2);
     if (kind == 3 && len == 3) offer.wscale = o[i + 2];
     if (kind == 4 && len == 2) offer.sack = true;
-    if (kind == 8 && len == 10) offer.tsval = Load32(o, i + 2);
+    if (kind == 8 && len == 10) {
+      offer.tsval = Load32(o, i + 2);
+      offer.tsecr = Load32(o, i + 6);
+    }
     i += len;
   }
   return offer;

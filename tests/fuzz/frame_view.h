@@ -26,6 +26,7 @@ struct OptionOffer {
   std::optional<uint16_t> mss;
   bool sack = false;
   std::optional<uint32_t> tsval;
+  uint32_t tsecr = 0;  // with tsval: the echo (an ACK's TSecr carries our TSval back)
   std::optional<uint8_t> wscale;
 };
 

@@ -15,6 +15,12 @@ inline constexpr uint16_t kOpenPort = 22;           // not protected
 inline constexpr uint16_t kLoopbackPort = 7777;     // engaged, with a real listener
 inline constexpr uint16_t kLoopbackClient = 40001;  // the established client's port
 
+// Listeners (kernel-cookie mode needs one to answer a SYN, the TC handoff to
+// hand an ACK to): kEngagedPort on the wildcard addresses (0.0.0.0 and [::],
+// v6only), so the usual 10.0.0.2 / 2001:db8::2 frames meet one, and
+// kLoopbackPort on 127.0.0.1 and [::1] only. kEngagedPort2 has none.
+inline constexpr uint16_t kWildcardListenPort = kEngagedPort;
+
 // The usual client and server (10.0.0.1 -> 10.0.0.2, 2001:db8::1 -> ::2).
 inline constexpr uint8_t kClientV4[4] = {10, 0, 0, 1};
 inline constexpr uint8_t kServerV4[4] = {10, 0, 0, 2};

@@ -1,5 +1,7 @@
 // libFuzzer target: every input is one Ethernet frame, run through the real
-// XDP program with BPF_PROG_TEST_RUN and judged by invariants.h. See README.md.
+// XDP program with BPF_PROG_TEST_RUN and judged by invariants.h. The handoff
+// mode the program is loaded for comes from SG_FUZZ_MODE (reqsk, the
+// default, or kernel-cookie). See README.md.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -33,18 +35,29 @@ size_t Shape(const sg::fuzz::FrameView& v) {
 uint64_t g_reason_runs[SG_R_MAX];
 
 void PrintReasons() {
-  std::fprintf(stderr, "fuzz_xdp: runs by reason:\n");
+  std::fprintf(stderr, "fuzz_xdp (%s): runs by reason:\n",
+               sg::fuzz::ToString(sg::fuzz::DatapathEnv::Get().mode()));
   for (uint32_t r = 0; r < SG_R_MAX; ++r)
     if (g_reason_runs[r])
       std::fprintf(stderr, "  %-5s %-24s %llu\n", sg_reason_verdicts[r], sg_reason_names[r],
                    static_cast<unsigned long long>(g_reason_runs[r]));
+  if (sg::fuzz::DatapathEnv::Get().kernel_cookie())
+    std::fprintf(stderr, "fuzz_xdp: SYN+ACKs whose client ACK the kernel then accepted: %llu\n",
+                 static_cast<unsigned long long>(sg::fuzz::KernelCookieAcksAccepted()));
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  sg::fuzz::FuzzMode mode = sg::fuzz::DatapathEnv::ModeFromEnvironment(sg::fuzz::FuzzMode::kReqsk);
+  if (mode == sg::fuzz::FuzzMode::kTc) {
+    std::fprintf(stderr, "fuzz_xdp: SG_FUZZ_MODE=tc is fuzz_tc's\n");
+    std::exit(2);
+  }
+  sg::fuzz::DatapathEnv::Configure(mode);
   std::atexit(PrintReasons);
   sg::fuzz::DatapathEnv& env = sg::fuzz::DatapathEnv::Get();
+  std::fprintf(stderr, "fuzz_xdp: the XDP program in %s mode\n", sg::fuzz::ToString(mode));
   if (env.connections_status() != "ok")
     std::fprintf(stderr, "fuzz_xdp: warning: %s\n", env.connections_status().c_str());
   return 0;

@@ -9,13 +9,16 @@
 #include <cstring>
 #include <string>
 
+#include "datapath/xdp_action.h"
+#include "frame_edit.h"
 #include "reference_checksum.h"
 #include "synack_decoder.h"
-#include "datapath/xdp_action.h"
 
 namespace sg::fuzz {
 
 namespace {
+
+uint64_t g_kernel_cookie_acks = 0;
 
 void Dump(const char* title, std::span<const uint8_t> b) {
   std::fprintf(stderr, "%s (%zu bytes):", title, b.size());
@@ -26,15 +29,20 @@ void Dump(const char* title, std::span<const uint8_t> b) {
 // Everything needed to tell a violation apart from a harness mistake.
 class Checker {
  public:
-  Checker(std::span<const uint8_t> in, const FrameView& v, const Outcome& o, const DatapathEnv& env)
+  Checker(std::span<const uint8_t> in, const FrameView& v, const Outcome& o, DatapathEnv& env)
       : in_(in), v_(v), o_(o), env_(env) {}
 
   void Check() {
     CheckVerdictAndCounter();
     uint32_t want = ExpectedReason();
-    if (reason_ != want && !(want == kAnyParseReason && IsParseReason(reason_)))
-      Fail("reason", std::string("expected ") +
-                         (want == kAnyParseReason ? "a parse pass reason" : Name(want)));
+    bool ok = reason_ == want || (want == kAnyParseReason && IsParseReason(reason_)) ||
+              (want == kAnyKernelCookieReason &&
+               (reason_ == SG_R_PASS_COOKIE_VALID || reason_ == SG_R_DROP_KERNEL_COOKIE));
+    if (!ok)
+      Fail("reason", std::string("expected ") + (want == kAnyParseReason ? "a parse pass reason"
+                                                 : want == kAnyKernelCookieReason
+                                                     ? "the kernel's cookie verdict"
+                                                     : Name(want)));
     if (o_.verdict == XDP_TX)
       CheckSynAck();
     else if (o_.frame.size() != in_.size() || !std::equal(in_.begin(), in_.end(), o_.frame.begin()))
@@ -44,6 +52,8 @@ class Checker {
 
  private:
   static constexpr uint32_t kAnyParseReason = ~0u;
+  // kernel-cookie: valid or not, only the kernel's secret can tell.
+  static constexpr uint32_t kAnyKernelCookieReason = ~1u;
 
   [[noreturn]] void Fail(const char* rule, const std::string& detail) const {
     std::fprintf(stderr, "\n==== synguard XDP invariant violated: %s\n%s\n", rule, detail.c_str());
@@ -109,12 +119,26 @@ class Checker {
       // (challenge ACK, TIME_WAIT reuse).
       if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
         return SG_R_PASS_SOCKET;
+      // kernel-cookie: the cookie is the listener's to make.
+      if (env_.kernel_cookie() && !env_.HasListener(Daddr(), v_.dport, v_.ipv6))
+        return SG_R_PASS_NO_LISTENER;
       return SG_R_TX_SYNACK;
     }
     if (!v_.IsAckClass()) return SG_R_PASS_OTHER_FLAGS;
     if (!engaged) return SG_R_PASS_NOT_ENGAGED;
     if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
       return SG_R_PASS_SOCKET;  // rule 6
+    if (env_.kernel_cookie()) {
+      if (!env_.HasListener(Daddr(), v_.dport, v_.ipv6)) return SG_R_PASS_NO_LISTENER;
+      // A cookie the kernel issued a moment ago must pass; any other is
+      // the kernel's to judge (a cookie with a nearby ISN or MSS index can
+      // be valid too, so "not issued here" does not mean invalid).
+      if (auto age = env_.IssuedAgeNs(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6, v_.seq - 1,
+                                      v_.ack_seq - 1);
+          age && *age < kKernelCookieSureNs)
+        return SG_R_PASS_COOKIE_VALID;
+      return kAnyKernelCookieReason;
+    }
     sg_tuple t = Tuple();
     switch (sg_cookie_check(&env_.secrets(), &env_.config(), &t, v_.seq - 1, v_.ack_seq - 1,
                             env_.NowNs())) {
@@ -132,8 +156,10 @@ class Checker {
   // Rule 8, metadata half.
   void CheckMeta() const {
     // Only the ACK path leaves a word: TC has nothing to do with a SYN.
+    // kernel-cookie mode has no TC handoff: a valid cookie needs no word.
     bool ack_path =
-        v_.IsAckClass() && (reason_ == SG_R_PASS_SOCKET || reason_ == SG_R_PASS_COOKIE_VALID);
+        v_.IsAckClass() && (reason_ == SG_R_PASS_SOCKET ||
+                            (reason_ == SG_R_PASS_COOKIE_VALID && !env_.kernel_cookie()));
     if (!ack_path) {
       if (!o_.meta.empty()) Fail("metadata", "metadata left on a frame that needs none");
       return;
@@ -202,9 +228,13 @@ class Checker {
         "MSS option");
     // Exactly the options offered: never one the client did not offer
     // (the subset rule), and none dropped (the config turns none off).
-    expect(d.Count(4) == (offer.sack ? 1 : 0), "SACK-permitted not mirrored");
+    // kernel-cookie: SACK and window scale only ride in the timestamp echo.
+    const bool kc = env_.kernel_cookie();
+    const bool want_sack = offer.sack && (!kc || offer.tsval);
+    const bool want_ws = offer.wscale && (!kc || offer.tsval);
+    expect(d.Count(4) == (want_sack ? 1 : 0), "SACK-permitted not mirrored");
     expect(d.Count(8) == (offer.tsval ? 1 : 0), "timestamps not mirrored");
-    expect(d.Count(3) == (offer.wscale ? 1 : 0), "window scale not mirrored");
+    expect(d.Count(3) == (want_ws ? 1 : 0), "window scale not mirrored");
     if (const test::TcpOption* ws = d.Find(3))
       expect(ws->data.size() == 1 && ws->data[0] == cfg.server_wscale, "window scale value");
     if (const test::TcpOption* ts = d.Find(8); ts && offer.tsval) {
@@ -216,6 +246,11 @@ class Checker {
       if (offer.sack) bits |= SG_TS_SACK;
       if (ecn && (cfg.flags & SG_CFG_ECN)) bits |= SG_TS_ECN;
       expect((tsval & SG_TS_OPT_MASK) == bits, "TSval option bits");
+      CheckTsClock(tsval);
+    }
+    if (kc) {
+      CheckKernelAcceptsCookie();
+      return;
     }
     sg_tuple t = Tuple();
     expect(
@@ -223,17 +258,56 @@ class Checker {
         "the cookie does not validate with the host codec");
   }
 
+  // Rule 9: TSval = the clock with its low 6 bits replaced by the options,
+  // stepped back 64 ticks rather than ahead of the clock.
+  void CheckTsClock(uint32_t tsval) const {
+    auto ticks = [this](uint64_t ns) {
+      return static_cast<uint32_t>(env_.kernel_cookie() ? ns / 1000000 : ns >> 20);
+    };
+    int32_t below_before = static_cast<int32_t>(ticks(o_.mono_before_ns) - tsval);
+    int32_t below_after = static_cast<int32_t>(ticks(o_.mono_after_ns) - tsval);
+    if (below_after < 0 || below_before > 2 * static_cast<int32_t>(SG_TS_OPT_MASK + 1))
+      Fail("synack", "TSval " + std::to_string(tsval) + " is not on the " +
+                         (env_.kernel_cookie() ? "kernel's millisecond clock" : "2^20 ns clock") +
+                         " (" + std::to_string(ticks(o_.mono_before_ns)) + ".." +
+                         std::to_string(ticks(o_.mono_after_ns)) + ")");
+  }
+
+  // kernel-cookie rule 3: the kernel takes back the cookie it gave.
+  void CheckKernelAcceptsCookie() const {
+    auto ack = AckForSynAck(in_, o_.frame);
+    if (!ack) Fail("synack", "cannot build the client's ACK to this SYN+ACK");
+    Outcome back = env_.Run(*ack);
+    bool valid = !back.error && back.verdict == XDP_PASS && back.moved.size() == 1 &&
+                 back.moved[0] == std::pair<uint32_t, uint64_t>{SG_R_PASS_COOKIE_VALID, 1} &&
+                 back.meta.empty();
+    if (!valid) {
+      std::string moved;
+      for (auto [r, n] : back.moved) moved += " " + Name(r) + "+" + std::to_string(n);
+      Dump("the client's ACK", *ack);
+      Fail("kernel cookie", "the client's ACK to this SYN+ACK is not accepted: verdict " +
+                                std::string(sg::XdpActionName(back.verdict)) + ", errno " +
+                                std::to_string(back.error) + ", counted" + moved +
+                                (back.meta.empty() ? "" : ", with metadata"));
+    }
+    ++g_kernel_cookie_acks;
+  }
+
   std::span<const uint8_t> in_;
   const FrameView& v_;
   const Outcome& o_;
-  const DatapathEnv& env_;
+  DatapathEnv& env_;
   uint32_t reason_ = SG_R_MAX;
+  // A kernel cookie younger than this is valid whatever the minute.
+  static constexpr uint64_t kKernelCookieSureNs = 50'000'000'000ull;
 };
 
 }  // namespace
 
+uint64_t KernelCookieAcksAccepted() { return g_kernel_cookie_acks; }
+
 void CheckInvariants(std::span<const uint8_t> input, const FrameView& view, const Outcome& outcome,
-                     const DatapathEnv& env) {
+                     DatapathEnv& env) {
   Checker(input, view, outcome, env).Check();
 }
 

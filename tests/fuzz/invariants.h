@@ -28,6 +28,22 @@
 //  7. Malformed, non-TCP or unprotected-port frames pass.
 //  8. Passed and dropped frames come back byte for byte; the XDP -> TC
 //     metadata word is left only for an existing socket or a valid cookie.
+//  9. Our TSval runs on the clock the mode needs: within 64 ticks below the
+//     clock at the run, in ms (kernel-cookie: the socket continues from the
+//     kernel's tcp_clock_ms) or 2^20 ns units (reqsk).
+//
+// kernel-cookie mode (the kernel makes and checks the cookie) changes:
+//  2/4. a SYN is answered only when a listener would take it (no listener:
+//     passed as "no_listener");
+//  3. no SACK-permitted or window scale without timestamps (the kernel's
+//     cookie keeps them only in the timestamp echo); the cookie is the
+//     kernel's: the client's ACK to this SYN+ACK, run through the program
+//     at once, must pass as "cookie_valid" (the kernel accepts it);
+//  5. an ACK to a listener with no socket passes as "cookie_valid" or is
+//     dropped as "kernel_cookie_invalid": the oracle has no kernel secret,
+//     so it insists only for cookies it saw the program issue in the last
+//     50 s (which must pass);
+//  8. no metadata for a valid cookie (there is no TC handoff in this mode).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +54,11 @@
 
 namespace sg::fuzz {
 
+// env is not const: kernel-cookie mode runs the ACK of every SYN+ACK.
 void CheckInvariants(std::span<const uint8_t> input, const FrameView& view, const Outcome& outcome,
-                     const DatapathEnv& env);
+                     DatapathEnv& env);
+
+// kernel-cookie: how many SYN+ACKs had their client's ACK run and accepted.
+uint64_t KernelCookieAcksAccepted();
 
 }  // namespace sg::fuzz

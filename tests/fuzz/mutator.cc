@@ -196,10 +196,23 @@ void Resize(Frame& f, Rng& rng, size_t max_size) {
 
 }  // namespace
 
+// The client's ACK to the SYN+ACK the host codec would send for f (or for a
+// fresh SYN to a listener when f is no SYN); now and then with a spoiled
+// timestamp echo or one more field edit.
+void HostCookieAck(Frame& f, Rng& rng) {
+  if (!ViewFrame(f).IsPureSyn()) f = test::BuildFrame(ListenerSyn(rng));
+  if (auto ack = HostCookieAckFor(DatapathEnv::Get(), f, rng() % 4 == 0)) {
+    f = std::move(*ack);
+    if (rng() % 4 == 0) EditField(f, rng);
+  }
+}
+
 size_t MutateFrame(uint8_t* data, size_t size, size_t max_size, unsigned seed) {
   Rng rng(seed);
   unsigned op = rng() % 20;
   if (op < 5 || size < 14) return LLVMFuzzerMutate(data, size, max_size);
+  // The TC program only looks at ACKs: give it more cookie ACKs to judge.
+  if (DatapathEnv::Get().mode() == FuzzMode::kTc && (op == 10 || op == 11)) op = 9;
 
   Frame f(data, data + size);
   if (op == 5) {  // a segment of the real connection, usually an ACK
@@ -218,6 +231,8 @@ size_t MutateFrame(uint8_t* data, size_t size, size_t max_size, unsigned seed) {
     Resize(f, rng, max_size);
   } else if (op == 8) {
     FixLengths(f);
+  } else if (op == 9) {
+    HostCookieAck(f, rng);
   } else {
     int edits = 1 + static_cast<int>(rng() % 3);
     for (int i = 0; i < edits; ++i) EditField(f, rng);

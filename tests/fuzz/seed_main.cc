@@ -1,5 +1,8 @@
 // Writes the seed corpus (seeds.h) into a directory, emptied first so that a
-// CI run starts from the same inputs every time: fuzz_xdp_seeds DIR.
+// CI run starts from the same inputs every time: fuzz_xdp_seeds DIR [MODE].
+// MODE (reqsk, kernel-cookie or tc; default SG_FUZZ_MODE, else reqsk) is the
+// world the seeds are made in: kernel-cookie ACK seeds carry the kernel's
+// cookies of that run (stale after two minutes, like any kernel cookie).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,10 +11,20 @@
 #include "seeds.h"
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s CORPUS_DIR [reqsk|kernel-cookie|tc]\n", argv[0]);
     return 2;
   }
+  sg::fuzz::FuzzMode mode = sg::fuzz::DatapathEnv::ModeFromEnvironment(sg::fuzz::FuzzMode::kReqsk);
+  if (argc == 3) {
+    auto m = sg::fuzz::ParseFuzzMode(argv[2]);
+    if (!m) {
+      std::fprintf(stderr, "%s: unknown mode %s\n", argv[0], argv[2]);
+      return 2;
+    }
+    mode = *m;
+  }
+  sg::fuzz::DatapathEnv::Configure(mode);
   std::filesystem::path dir = argv[1];
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -30,6 +43,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("%zu seeds in %s\n", seeds.size(), dir.c_str());
+  std::printf("%zu seeds (%s) in %s\n", seeds.size(), sg::fuzz::ToString(mode), dir.c_str());
   return 0;
 }

@@ -122,6 +122,11 @@ std::vector<NamedFrame> SeedFrames(DatapathEnv& env) {
         p.tcp_flags = kAck;
       }));
 
+  // SYNs to the world's listeners: kernel-cookie mode answers only those,
+  // and the TC program hands ACKs only to them (their ACKs are below).
+  Rng listener_rng(2);
+  for (int i = 0; i < 12; ++i) add("listener_syn_" + std::to_string(i), ListenerSyn(listener_rng));
+
   // Segments of the real connections.
   Rng rng(1);
   for (bool ipv6 : {false, true}) {
@@ -139,6 +144,23 @@ std::vector<NamedFrame> SeedFrames(DatapathEnv& env) {
   for (size_t i = 0; i < n; ++i) {
     if (auto ack = CookieAckFor(env, out[i].second))
       out.emplace_back(out[i].first + "_cookie_ack", std::move(*ack));
+  }
+  // The host codec's ACKs to the listener SYNs: valid (in the pinned slot,
+  // as above), with a spoiled timestamp echo, and with a forged cookie.
+  for (size_t i = 0; i < n; ++i) {
+    const std::string name = out[i].first;
+    if (name.rfind("listener_syn_", 0) != 0) continue;
+    const std::vector<uint8_t> syn = out[i].second;
+    auto ack = HostCookieAckFor(env, syn);
+    if (!ack) continue;
+    std::vector<uint8_t> forged = *ack;
+    FrameView v = ViewFrame(forged);
+    Store32(forged, *v.l4 + 8, v.ack_seq ^ 0x5a5a5a00u);
+    FixChecksums(forged);
+    out.emplace_back(name + "_host_ack", std::move(*ack));
+    out.emplace_back(name + "_forged_ack", std::move(forged));
+    if (auto spoiled = HostCookieAckFor(env, syn, true))
+      out.emplace_back(name + "_host_ack_spoiled_echo", std::move(*spoiled));
   }
   return out;
 }
