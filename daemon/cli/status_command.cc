@@ -35,6 +35,7 @@ struct InterfaceStatus {
   std::string name;
   std::string xdp_mode = "none";  // what the kernel reports now
   bool fell_back = false;
+  bool missing = false;  // the daemon lost it and waits for it (state file)
   uint32_t xdp_prog_id = 0;
   uint32_t tc_prog_id = 0;
   std::vector<PortStatus> ports;
@@ -133,14 +134,16 @@ void PrintJson(const std::optional<DaemonState>& st, bool running,
       << ", \"secret_rotations\": " << st->secret_rotations
       << ", \"self_test_ok\": " << Bool(st->self_test_ok)
       << ", \"leave_pinned_on_exit\": " << Bool(st->leave_pinned_on_exit)
-      << ", \"reloads_ok\": " << st->reloads_ok << ", \"reloads_failed\": " << st->reloads_failed;
+      << ", \"on_crash\": " << JsonString(st->on_crash) << ", \"reloads_ok\": " << st->reloads_ok
+      << ", \"reloads_failed\": " << st->reloads_failed;
   }
   o << ", \"interfaces\": [";
   for (size_t i = 0; i < ifs.size(); ++i) {
     const InterfaceStatus& f = ifs[i];
     o << (i ? ", " : "") << "{\"name\": " << JsonString(f.name)
       << ", \"xdp_mode\": " << JsonString(f.xdp_mode) << ", \"fell_back\": " << Bool(f.fell_back)
-      << ", \"xdp_prog_id\": " << f.xdp_prog_id << ", \"tc_prog_id\": " << f.tc_prog_id;
+      << ", \"missing\": " << Bool(f.missing) << ", \"xdp_prog_id\": " << f.xdp_prog_id
+      << ", \"tc_prog_id\": " << f.tc_prog_id;
     if (!f.error.empty()) o << ", \"error\": " << JsonString(f.error);
     o << ", \"ports\": [";
     for (size_t j = 0; j < f.ports.size(); ++j) {
@@ -166,7 +169,7 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                const std::vector<InterfaceStatus>& ifs, double secret_age) {
   if (st) {
     std::printf("synguard %s, pid %lld: %s\n", st->version.c_str(), static_cast<long long>(st->pid),
-                running ? "running" : "not running (programs left pinned)");
+                running ? "running" : "not running (left pinned, or killed)");
     std::printf("config: %s\nhandoff: %s\nsecrets: %s, current key %.0f s old, %llu rotation(s)\n",
                 st->config.c_str(), st->handoff.c_str(), st->secret_source.c_str(), secret_age,
                 static_cast<unsigned long long>(st->secret_rotations));
@@ -174,6 +177,7 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                 st->self_test_ok ? "passed" : "not passed",
                 static_cast<unsigned long long>(st->reloads_ok),
                 static_cast<unsigned long long>(st->reloads_failed));
+    if (!st->on_crash.empty()) std::printf("on crash: %s\n", st->on_crash.c_str());
   } else {
     std::printf("synguard: no state file; reading the pinned objects only\n");
   }
@@ -182,6 +186,8 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                 f.fell_back ? " (fell back from native)" : "", f.xdp_prog_id);
     if (f.tc_prog_id) std::printf(", tc handoff prog %u", f.tc_prog_id);
     std::printf("\n");
+    if (f.missing)
+      std::printf("  MISSING: the interface went away; synguard waits for it to come back\n");
     if (!f.error.empty()) std::printf("  %s\n", f.error.c_str());
     for (const PortStatus& p : f.ports)
       std::printf("  port %u%s%s: %s; syn %llu, synack %llu, ack valid %llu, invalid %llu\n",
@@ -231,7 +237,10 @@ int StatusCommand(const StatusOptions& opts) {
     InterfaceStatus s = ReadInterface(root + "/" + n, n, st ? st->ports : std::vector<PortState>{});
     if (st) {
       for (const InterfaceState& i : st->interfaces)
-        if (i.name == n) s.fell_back = i.fell_back;
+        if (i.name == n) {
+          s.fell_back = i.fell_back;
+          s.missing = i.missing;
+        }
     }
     ifs.push_back(std::move(s));
   }

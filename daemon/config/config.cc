@@ -30,7 +30,8 @@ class Parser {
       Fail(1, "(top level)", "the file is empty; it needs at least interfaces and ports");
     Fields top(root, "",
                {"interfaces", "ports", "detector", "allowlist", "denylist", "cookies", "secrets",
-                "handoff", "xdp_mode", "sysctl", "metrics", "pin_dir", "leave_pinned_on_exit"});
+                "handoff", "xdp_mode", "sysctl", "metrics", "pin_dir", "leave_pinned_on_exit",
+                "on_crash", "on_interface_loss"});
     Interfaces(top);
     if (const YAML::Node* n = top.Find("detector")) Detector(*n, "detector");
     Ports(top);
@@ -56,6 +57,14 @@ class Parser {
     }
     if (const YAML::Node* n = top.Find("leave_pinned_on_exit"))
       c_.leave_pinned_on_exit = Bool(*n, "leave_pinned_on_exit");
+    if (const YAML::Node* n = top.Find("on_crash"))
+      c_.on_crash = Choice<OnCrash>(
+          *n, "on_crash",
+          {{"keep_protecting", OnCrash::kKeepProtecting}, {"fail_open", OnCrash::kFailOpen}});
+    if (const YAML::Node* n = top.Find("on_interface_loss"))
+      c_.on_interface_loss = Choice<OnInterfaceLoss>(
+          *n, "on_interface_loss",
+          {{"wait", OnInterfaceLoss::kWait}, {"exit", OnInterfaceLoss::kExit}});
     return std::move(c_);
   }
 
@@ -352,6 +361,26 @@ const char* ToString(EngageMode m) {
       return "auto";
     case EngageMode::kNever:
       return "never";
+  }
+  return "?";
+}
+
+const char* ToString(OnCrash m) {
+  switch (m) {
+    case OnCrash::kKeepProtecting:
+      return "keep_protecting";
+    case OnCrash::kFailOpen:
+      return "fail_open";
+  }
+  return "?";
+}
+
+const char* ToString(OnInterfaceLoss m) {
+  switch (m) {
+    case OnInterfaceLoss::kWait:
+      return "wait";
+    case OnInterfaceLoss::kExit:
+      return "exit";
   }
   return "?";
 }

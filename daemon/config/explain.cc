@@ -97,6 +97,19 @@ std::string Explain(const Config& c) {
     << (c.leave_pinned_on_exit ? "left attached on exit (restart without a gap)"
                                : "detached and removed on exit")
     << "\n";
+  o << "on a crash (kill -9): "
+    << (c.on_crash == OnCrash::kKeepProtecting
+            ? "keep_protecting: the XDP link is pinned, the programs keep answering SYNs "
+              "with the last secret, and a restart takes them over without a gap"
+            : "fail_open: the XDP program goes with the process and the kernel answers SYNs "
+              "again until a restart attaches anew")
+    << "; the sysctls' original values are saved, and the next clean stop puts them back\n";
+  o << "if an interface disappears: "
+    << (c.on_interface_loss == OnInterfaceLoss::kWait
+            ? "wait: logged once, the others go on, and it is protected again when an "
+              "interface of that name comes back"
+            : "exit: synguard stops as on SIGTERM, with exit code 3")
+    << "\n";
   return o.str();
 }
 

@@ -124,6 +124,8 @@ bool Datapath::TakeOverLink(int ifindex) {
   LIBBPF_OPTS(bpf_xdp_query_opts, q);
   if (bpf_xdp_query(ifindex, 0, &q) == 0)
     attached_mode_ = q.attach_mode == XDP_ATTACHED_SKB ? XdpMode::kSkb : XdpMode::kNative;
+  // fail_open: from now on only this process holds the link.
+  if (!opts_.pin_link) unlink(path.c_str());
   xdp_link_ = std::move(link);
   ifindex_ = ifindex;
   took_over_link_ = true;
@@ -139,7 +141,7 @@ Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
   fell_back_ = false;
   if (!opts_.pin_dir.empty() && TakeOverLink(*idx)) return Ok();
   auto pin = [&]() -> Status {
-    if (opts_.pin_dir.empty()) return Ok();
+    if (opts_.pin_dir.empty() || !opts_.pin_link) return Ok();
     if (bpf_obj_pin(xdp_link_.get(), LinkPinPath().c_str()))
       return Error::FromErrno("pin the XDP link at " + LinkPinPath());
     return Ok();
@@ -188,7 +190,51 @@ Status Datapath::AttachTc(const std::string& ifname) {
 Status Datapath::LeaveAttached() {
   if (opts_.pin_dir.empty())
     return Error("leave the programs attached: no BPF filesystem to pin them on");
+  // fail_open ran the link unpinned; a planned restart still gets no gap.
+  if (Status s = SetPinLink(true); !s) return s.take_error().Context("leave the programs attached");
   leave_attached_ = true;
+  return Ok();
+}
+
+Status Datapath::RemoveLeftoverTc(const std::string& ifname, bool remove_qdisc) {
+  if (tc_) return Ok();  // reqsk: AttachTc() replaced it in place
+  Result<int> idx = IfIndex(ifname);
+  if (!idx) return Ok();  // the device is gone, and its filters with it
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = *idx, .attach_point = BPF_TC_INGRESS);
+  LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
+  // No clsact qdisc, or no filter with our handle and priority: nothing left.
+  if (bpf_tc_query(&hook, &query) == 0) {
+    // Ours only if the program is: the handle and priority are no proof.
+    UniqueFd prog(bpf_prog_get_fd_by_id(query.prog_id));
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (!prog.valid() || bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0 ||
+        std::string(info.name) != "synguard_tc")
+      return Ok();
+    LIBBPF_OPTS(bpf_tc_opts, del, .handle = kTcHandle, .priority = kTcPriority);
+    if (int err = bpf_tc_detach(&hook, &del))
+      return Error("remove the TC handoff filter a previous run left on " + ifname, err);
+  }
+  if (remove_qdisc) {
+    hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
+    bpf_tc_hook_destroy(&hook);
+  }
+  return Ok();
+}
+
+Status Datapath::SetPinLink(bool pin) {
+  opts_.pin_link = pin;
+  if (opts_.pin_dir.empty() || !xdp_link_.valid()) return Ok();
+  const std::string path = LinkPinPath();
+  if (!pin) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT)
+      return Error::FromErrno("unpin the XDP link at " + path);
+    return Ok();
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0) return Ok();  // pinned already (by this run)
+  if (bpf_obj_pin(xdp_link_.get(), path.c_str()))
+    return Error::FromErrno("pin the XDP link at " + path);
   return Ok();
 }
 
@@ -210,11 +256,37 @@ void Datapath::Detach() {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);
     LIBBPF_OPTS(bpf_tc_opts, topts, .handle = kTcHandle, .priority = kTcPriority);
     bpf_tc_detach(&hook, &topts);
-    // Remove the clsact qdisc only if we created it: it may carry others' filters.
-    if (tc_hook_created_) bpf_tc_hook_destroy(&hook);
+    // Remove the clsact qdisc only if we created it: it may carry others'
+    // filters. libbpf deletes the qdisc only for INGRESS | EGRESS; for
+    // INGRESS alone it flushes the ingress filters and leaves the qdisc.
+    if (tc_hook_created_) {
+      hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
+      bpf_tc_hook_destroy(&hook);
+    }
     tc_ifindex_ = 0;
     tc_hook_created_ = false;
   }
+}
+
+void Datapath::ForgetAttachment() {
+  // The defunct link's pin would make the next start "take over" a link
+  // that runs nowhere; TakeOverLink() drops such a pin too, this is sooner.
+  if (!opts_.pin_dir.empty()) unlink(LinkPinPath().c_str());
+  xdp_link_.reset();
+  ifindex_ = 0;
+  took_over_link_ = false;
+  // The filter and the clsact qdisc went with the device.
+  tc_ifindex_ = 0;
+  tc_hook_created_ = false;
+}
+
+bool Datapath::XdpLinkAttached() const {
+  if (!xdp_link_.valid()) return false;
+  bpf_link_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(xdp_link_.get(), &info, &len)) return true;
+  // The kernel reports ifindex 0 for a link whose device was unregistered.
+  return static_cast<int>(info.xdp.ifindex) == ifindex_;
 }
 
 namespace {

@@ -26,6 +26,11 @@ struct DatapathOptions {
   // empty: nothing pinned. Maps already pinned there are reused (a restart
   // takes over the previous run's secrets, ports and counters).
   std::string pin_dir;
+  // Pin the XDP link (in pin_dir) while attached (on_crash: keep_protecting):
+  // the program outlives this process, a kill -9 included. false
+  // (fail_open): only this process holds the link, and the kernel detaches
+  // the program when it dies; LeaveAttached() still pins it at a clean stop.
+  bool pin_link = true;
 };
 
 class Datapath {
@@ -43,9 +48,34 @@ class Datapath {
   Status AttachTc(const std::string& ifname);
   // Detaches whatever was attached (and removes the link's pin). Safe to call twice.
   void Detach();
+  // The interface went away (deleted, or deleted and re-created): the kernel
+  // took the XDP program and the TC filter off it already. Forgets both
+  // without touching that ifindex (it may name another device by now),
+  // closes the defunct link and removes its pin, so that AttachTc() and
+  // AttachXdp() start afresh on the next device. Programs and maps stay.
+  void ForgetAttachment();
+  // Our XDP link still runs on ifindex(). false: its device is gone, or it
+  // was detached; a failed query counts as attached (the caller also checks
+  // the name's ifindex, which sees a deleted device).
+  bool XdpLinkAttached() const;
   // Leaves the programs attached and pinned when this object goes away, for
   // a restart without a gap (leave_pinned_on_exit). Needs a pin_dir.
   Status LeaveAttached();
+  // Pins or unpins the attached XDP link now (on_crash changed at a reload).
+  Status SetPinLink(bool pin);
+  // The TC filter's clsact qdisc was created by this object, or, per
+  // ClaimTcHook(), by an earlier run of synguard: Detach() removes it.
+  bool tc_hook_created() const { return tc_hook_created_; }
+  // An earlier run (killed, or left pinned) created the clsact qdisc this
+  // object found in place: the last run to detach removes it.
+  void ClaimTcHook() {
+    if (tc_ifindex_) tc_hook_created_ = true;
+  }
+  // Without a TC program of its own (kernel-cookie), removes the handoff
+  // filter a killed reqsk run left on ifname's ingress, if one is there and
+  // is synguard's, and the clsact qdisc too when remove_qdisc (that run
+  // created it). A filter is not a link: it outlives the process.
+  Status RemoveLeftoverTc(const std::string& ifname, bool remove_qdisc);
   // Removes the map pins and the pin directory (after Detach, on a normal exit).
   void Unpin();
 
@@ -65,6 +95,7 @@ class Datapath {
   // Why native mode was refused, when fell_back().
   const std::string& fallback_reason() const { return fallback_reason_; }
   int ifindex() const { return ifindex_; }
+  int tc_ifindex() const { return tc_ifindex_; }
   // The maps were found pinned by a previous run and reused.
   bool reused_maps() const { return reused_maps_; }
   // The XDP link was found pinned and now runs this program (no gap).

@@ -158,11 +158,25 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
 
   Family attach("synguard_xdp_attached_info",
                 "The XDP program is attached to the interface in this mode.", kGauge);
-  for (const InterfaceSnapshot& i : snap.interfaces)
-    attach.Add(1, {{"interface", i.name},
-                   {"mode", i.xdp_mode},
-                   {"fell_back", i.fell_back ? "true" : "false"}});
+  Family present("synguard_interface_attached",
+                 "1 while the programs run on the configured interface; 0 while it is gone "
+                 "and synguard waits for it to come back.",
+                 kGauge);
+  Family losses("synguard_interface_losses_total",
+                "Times the interface disappeared (deleted or re-created) while attached.",
+                kCounter);
+  for (const InterfaceSnapshot& i : snap.interfaces) {
+    // A missing interface has no attach mode: absent, as a detached program.
+    if (i.attached)
+      attach.Add(1, {{"interface", i.name},
+                     {"mode", i.xdp_mode},
+                     {"fell_back", i.fell_back ? "true" : "false"}});
+    present.Add(i.attached ? 1 : 0, {{"interface", i.name}});
+    losses.Add(static_cast<double>(i.losses), {{"interface", i.name}});
+  }
   out.push_back(attach.Take());
+  out.push_back(present.Take());
+  out.push_back(losses.Take());
   out.push_back(Family("synguard_handoff_mode_info", "How valid ACKs become sockets.", kGauge)
                     .Add(1, {{"mode", snap.handoff_mode.empty() ? "none" : snap.handoff_mode}})
                     .Take());

@@ -24,6 +24,8 @@ struct InterfaceSnapshot {
   std::string name;
   std::string xdp_mode;  // native | skb
   bool fell_back = false;
+  bool attached = true;  // false: the interface is gone, synguard waits for it
+  uint64_t losses = 0;   // times it went away while attached
 };
 
 struct MetricsSnapshot {

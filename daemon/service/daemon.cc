@@ -165,7 +165,8 @@ Status Daemon::BringUp(const std::string& ifname, bool attach) {
       ProtectedInterface::Load({.ifname = ifname,
                                 .handoff = handoff_,
                                 .pin_dir = pin_dir,
-                                .sysctl_root = opts_.sysctl_root});
+                                .sysctl_root = opts_.sysctl_root,
+                                .pin_link = config_.on_crash == OnCrash::kKeepProtecting});
   if (!pi) return pi.take_error();
   ProtectedInterface& i = **pi;
   if (i.datapath().reused_maps())
@@ -197,7 +198,7 @@ Status Daemon::BringUp(const std::string& ifname, bool attach) {
   return Ok();
 }
 
-void Daemon::RunSelfTests() {
+bool Daemon::RunSelfTests(ProtectedInterface* only) {
   // The probe needs an engaged port; ports in auto or never are not.
   const PortConfig* probe_port = nullptr;
   for (const PortConfig& p : config_.ports) {
@@ -207,19 +208,23 @@ void Daemon::RunSelfTests() {
     }
   }
   if (!probe_port) {
+    if (only) return true;  // said at start
     spdlog::info("self-test skipped: no port has engage: always, so none answers a probe SYN yet");
     self_test_ok_ = false;
-    return;
+    return true;
   }
-  self_test_ok_ = true;
+  // One interface's pass does not clear another's failure.
+  if (!only) self_test_ok_ = true;
+  bool ok = true;
   for (auto& i : interfaces_) {
+    if (only && i.get() != only) continue;
     Result<SelfTestResult> st =
         RunSelfTest({.prog_fd = i->datapath().xdp_prog_fd(),
                      .port = probe_port->port,
                      .kernel_cookie = handoff_ == HandoffMode::kKernelCookie});
     if (!st) {
       spdlog::error("self-test on {}: {}", i->name(), st.error().message());
-      self_test_ok_ = false;
+      self_test_ok_ = ok = false;
       continue;
     }
     if (st->answered && st->ack_accepted) {
@@ -232,9 +237,10 @@ void Daemon::RunSelfTests() {
       spdlog::warn("self-test on {}: {}", i->name(), st->detail);
     } else {
       spdlog::error("self-test failed on {}: {}", i->name(), st->detail);
-      self_test_ok_ = false;
+      self_test_ok_ = ok = false;
     }
   }
+  return ok;
 }
 
 std::string Daemon::StatusLine() const {
@@ -245,8 +251,11 @@ std::string Daemon::StatusLine() const {
     engaged += rt.engaged ? 1 : 0;
   }
   for (const auto& i : interfaces_)
-    ifs += (ifs.empty() ? "" : ", ") + i->name() + " (" + ToString(i->datapath().attached_mode()) +
-           ", " + ToString(handoff_) + ")";
+    ifs += (ifs.empty() ? "" : ", ") + i->name() + " (" +
+           (i->missing() ? std::string("missing")
+                         : std::string(ToString(i->datapath().attached_mode())) + ", " +
+                               ToString(handoff_)) +
+           ")";
   return "protecting " + ports + " on " + ifs + "; " + std::to_string(engaged) + " port" +
          (engaged == 1 ? "" : "s") + " engaged";
 }
@@ -300,9 +309,12 @@ int Daemon::Start() {
     if (config_.leave_pinned_on_exit)
       spdlog::warn("leave_pinned_on_exit has no effect without pins: programs detach on exit");
   }
-  if (Result<uint64_t> ino = NetnsInode(); ino) state_path_ = StateFilePath(opts_.state_dir, *ino);
+  if (Result<uint64_t> ino = NetnsInode(); ino) {
+    state_path_ = StateFilePath(opts_.state_dir, *ino);
+    restore_path_ = RestoreRecordPath(opts_.state_dir, *ino);
+  }
 
-  tuner_ = std::make_unique<SysctlTuner>(opts_.sysctl_root, config_.sysctl, handoff_);
+  StartTuner();  // adopts what a run killed before its clean stop left to put back
   Result<std::vector<SysctlChange>> applied = tuner_->Apply();
   if (!applied) return Fail(kExitRuntime, applied.error());
   for (const SysctlChange& c : *applied)
@@ -324,6 +336,12 @@ int Daemon::Start() {
           "slower: check the driver's XDP support",
           i->name(), i->datapath().fallback_reason());
   }
+  RecordTcHooks();
+  if (!pin_root_.empty())
+    spdlog::info("on_crash: {}",
+                 config_.on_crash == OnCrash::kKeepProtecting
+                     ? "keep_protecting (the XDP link is pinned: a crash leaves it protecting)"
+                     : "fail_open (the XDP link is not pinned: a crash detaches it)");
   RunSelfTests();
   if (!self_test_ok_ && std::any_of(config_.ports.begin(), config_.ports.end(),
                                     [](auto& p) { return p.engage == EngageMode::kAlways; })) {
@@ -396,6 +414,10 @@ int Daemon::Loop() {
     }
     if (MonotonicNs() >= next_tick) {
       Tick();
+      if (exit_code_) {
+        Stop();
+        return *exit_code_;
+      }
       next_tick += tick_ns;
       // After a long stall, do not run a burst of ticks to catch up.
       if (next_tick < MonotonicNs()) next_tick = MonotonicNs() + tick_ns;
@@ -424,7 +446,11 @@ void Daemon::Stop() {
     spdlog::info("sysctls left as set: the pinned programs need them");
     tuner_->Keep();
   } else if (tuner_) {
+    // The qdiscs went with Detach(); the sysctls that fail to go back stay
+    // on the record for the next run.
+    restore_.clsact.clear();
     for (const Error& e : tuner_->Restore()) spdlog::warn("restore sysctl: {}", e.message());
+    SaveRestoreRecord();
   }
   if (!state_path_.empty() && !leave) unlink(state_path_.c_str());
   exporter_.reset();

@@ -24,6 +24,7 @@
 #include "service/port_table.h"
 #include "service/protected_interface.h"
 #include "service/reload_plan.h"
+#include "service/restore_record.h"
 #include "service/run_flags.h"
 #include "service/state_file.h"
 #include "service/summed_map.h"
@@ -40,10 +41,12 @@ struct DaemonOptions {
   std::string state_dir = kDefaultStateDir;
 };
 
-// Exit codes: 0 clean stop, 1 runtime failure, 2 bad config or flags.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 bad config or flags, 3 a
+// protected interface disappeared (on_interface_loss: exit).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntime = 1;
 inline constexpr int kExitConfig = 2;
+inline constexpr int kExitInterfaceLost = 3;
 
 class Daemon {
  public:
@@ -74,13 +77,21 @@ class Daemon {
                               const std::vector<uint32_t>& fresh);
   Status PublishSecrets(const sg_secrets& s);
   Status StartSecrets();
-  void RunSelfTests();
+  // Every interface, or only `only` (after a re-attach); false if one failed.
+  bool RunSelfTests(ProtectedInterface* only = nullptr);
   void Tick();
+  // daemon_interfaces.cc: interfaces that go away and come back.
+  void WatchInterfaces(uint64_t now_ns);
+  bool Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns);
   void WatchListeners();
   void DetectAttacks(uint64_t now_ns);
   void Reload();
   Status ApplyReload(const Config& next, const ReloadPlan& plan);
   void Stop();
+  // daemon_restore.cc: the restore record (service/restore_record.h).
+  void StartTuner();
+  void SaveRestoreRecord();
+  void RecordTcHooks();
   void RefreshSnapshot();
   void WriteState();
   void RebuildPorts(const std::vector<PortConfig>& ports);
@@ -90,6 +101,8 @@ class Daemon {
   Config config_;
   DaemonOptions opts_;
   HandoffMode handoff_ = HandoffMode::kAuto;
+  std::string restore_path_;  // empty: nothing survives a crash
+  RestoreState restore_;      // before tuner_, whose journal writes it
   std::unique_ptr<SysctlTuner> tuner_;
   std::unique_ptr<SecretSource> secret_source_;
   RealtimeClock clock_;
@@ -111,6 +124,7 @@ class Daemon {
   DaemonState state_;
   bool self_test_ok_ = false;
   bool stopped_ = false;
+  std::optional<int> exit_code_;  // set by the tick: Loop() stops with it
 };
 
 // `synguard run`: resolves the config (exit 2 on a bad one), then runs.

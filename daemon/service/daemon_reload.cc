@@ -86,7 +86,8 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
   // Changes to the interfaces that stay; a failure here leaves a partly
   // applied config, which the error says.
   for (auto& i : interfaces_) {
-    if (plan.cookies_changed) {
+    // A missing interface has no MTU to read: it gets them when it is back.
+    if (plan.cookies_changed && !i->missing()) {
       if (Status s = i->WriteCookies(config_.cookies); !s) return s.take_error().Context("reload");
     }
     if (plan.lists_changed) {
@@ -97,6 +98,14 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
       auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
       if (Status s = i->WritePorts(config_.ports, slots_, engaged, fresh, removed); !s)
         return s.take_error().Context("reload");
+    }
+  }
+  if (plan.on_crash_changed) {
+    // keep_protecting pins the links now; fail_open unpins them, so that a
+    // crash from now on detaches.
+    const bool pin = config_.on_crash == OnCrash::kKeepProtecting;
+    for (auto& i : interfaces_) {
+      if (Status s = i->datapath().SetPinLink(pin); !s) return s.take_error().Context("reload");
     }
   }
   if (plan.cookie_age_changed)
@@ -111,6 +120,7 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
                  ToString(interfaces_.back()->datapath().attached_mode()));
   }
   if (!plan.attach.empty() || !plan.detach.empty()) {
+    RecordTcHooks();
     std::vector<int> counters, stats;
     for (auto& i : interfaces_) {
       counters.push_back(i->datapath().counters_fd());

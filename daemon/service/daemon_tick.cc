@@ -23,6 +23,10 @@ uint64_t MonoNs() {
 }  // namespace
 
 void Daemon::Tick() {
+  // First: an interface that went away is noticed (or exits) before the
+  // rest of the tick writes to its maps.
+  WatchInterfaces(MonoNs());
+  if (exit_code_) return;
   for (auto& i : interfaces_) {
     if (Status s = i->RefreshClock(); !s) spdlog::warn("{}", s.error().message());
   }
@@ -140,8 +144,8 @@ void Daemon::RefreshSnapshot() {
     s.ports = std::move(ports);
     s.interfaces.clear();
     for (const auto& i : interfaces_)
-      s.interfaces.push_back(
-          {i->name(), ToString(i->datapath().attached_mode()), i->datapath().fell_back()});
+      s.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),
+                              i->datapath().fell_back(), !i->missing(), i->watch().losses()});
   });
 }
 
@@ -158,11 +162,12 @@ void Daemon::WriteState() {
         static_cast<double>(clock_.NowNs() - rotator_->current_key_age_ns()) / 1e9;
   st.self_test_ok = self_test_ok_;
   st.leave_pinned_on_exit = config_.leave_pinned_on_exit;
+  st.on_crash = ToString(config_.on_crash);
   st.interfaces.clear();
   for (const auto& i : interfaces_)
     st.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),
                              i->datapath().fell_back(), i->datapath().took_over_link(),
-                             i->datapath().pin_dir()});
+                             i->datapath().pin_dir(), i->missing()});
   st.ports.clear();
   for (const PortConfig& p : config_.ports) st.ports.push_back({p.port, ToString(p.engage)});
   if (Status s = WriteStateFile(state_path_, st); !s)

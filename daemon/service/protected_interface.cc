@@ -2,6 +2,9 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <net/if.h>
+
+#include <cerrno>
 
 #include "datapath/bpf_config.h"
 #include "metrics/per_cpu_map.h"
@@ -9,8 +12,8 @@
 namespace sg {
 
 Result<std::unique_ptr<ProtectedInterface>> ProtectedInterface::Load(const InterfaceSetup& setup) {
-  Result<std::unique_ptr<Datapath>> dp =
-      Datapath::Load(DatapathOptions{.handoff = setup.handoff, .pin_dir = setup.pin_dir});
+  Result<std::unique_ptr<Datapath>> dp = Datapath::Load(DatapathOptions{
+      .handoff = setup.handoff, .pin_dir = setup.pin_dir, .pin_link = setup.pin_link});
   if (!dp) return dp.take_error().Context(setup.ifname);
   return std::unique_ptr<ProtectedInterface>(new ProtectedInterface(setup, std::move(*dp)));
 }
@@ -114,7 +117,33 @@ Status ProtectedInterface::Attach(XdpMode mode) {
   if (setup_.handoff == HandoffMode::kReqsk) {
     if (Status s = dp_->AttachTc(setup_.ifname); !s) return s;
   }
-  return dp_->AttachXdp(setup_.ifname, mode);
+  if (Status s = dp_->AttachXdp(setup_.ifname, mode); !s) return s;
+  // Each attach looks the name up: a device replaced in between leaves the
+  // two halves on different ones.
+  if (setup_.handoff == HandoffMode::kReqsk && dp_->tc_ifindex() != dp_->ifindex())
+    return Error(setup_.ifname + " was replaced while synguard attached to it (ifindex " +
+                 std::to_string(dp_->tc_ifindex()) + ", then " + std::to_string(dp_->ifindex()) +
+                 ")");
+  watch_.Attached(static_cast<uint32_t>(dp_->ifindex()));
+  return Ok();
+}
+
+void ProtectedInterface::Lost(const LinkSample& now) {
+  // Only the device we attached to may be touched: another one may have
+  // been given a number that was ours.
+  if (now.ifindex != 0 && now.ifindex == watch_.lost_ifindex()) dp_->Detach();
+  dp_->ForgetAttachment();
+}
+
+LinkSample ProtectedInterface::Sample() const {
+  LinkSample s;
+  s.ifindex = if_nametoindex(setup_.ifname.c_str());
+  // Only ENODEV means "no such interface": a failed lookup (no fd left,
+  // say) must not take the programs off a device that is there. The link's
+  // own state still tells a device that went.
+  if (s.ifindex == 0 && errno != ENODEV) s.ifindex = static_cast<uint32_t>(dp_->ifindex());
+  s.link_attached = dp_->XdpLinkAttached();
+  return s;
 }
 
 }  // namespace sg

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "datapath/datapath.h"
+#include "service/interface_watch.h"
 #include "service/list_sync.h"
 #include "service/port_table.h"
 
@@ -23,6 +24,7 @@ struct InterfaceSetup {
   HandoffMode handoff = HandoffMode::kReqsk;  // resolved
   std::string pin_dir;                        // empty: unpinned
   std::string sysctl_root = "/proc/sys";
+  bool pin_link = true;  // DatapathOptions::pin_link (on_crash: keep_protecting)
 };
 
 class ProtectedInterface {
@@ -48,7 +50,20 @@ class ProtectedInterface {
   // sg_port_stats of one slot, summed over CPUs.
   Result<sg_port_stats> PortStats(uint32_t slot) const;
   // TC (reqsk) before XDP: once XDP answers SYNs, the ACKs must find the handoff.
+  // Tells watch() the ifindex it attached to.
   Status Attach(XdpMode mode);
+
+  // The interface's ifindex by name now, and whether our XDP link still
+  // runs on the device it was attached to (for watch().Update()).
+  LinkSample Sample() const;
+  // After watch() said kLost: forget what went with the device
+  // (Datapath::ForgetAttachment). When `now` is still that device (our link
+  // was detached by something else), its TC filter is taken off first.
+  void Lost(const LinkSample& now);
+  // Waiting for the interface to come back (on_interface_loss: wait).
+  bool missing() const { return watch_.missing(); }
+  InterfaceWatch& watch() { return watch_; }
+  const InterfaceWatch& watch() const { return watch_; }
 
   const std::string& name() const { return setup_.ifname; }
   Datapath& datapath() { return *dp_; }
@@ -64,6 +79,7 @@ class ProtectedInterface {
   sg_config cfg_{};
   bool have_cfg_ = false;
   bool lists_on_ = false;
+  InterfaceWatch watch_;
 };
 
 }  // namespace sg

@@ -62,6 +62,8 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
   p.cookies_changed = !SameCookies(running.cookies, next.cookies);
   p.cookie_age_changed = running.cookies.max_age_seconds != next.cookies.max_age_seconds;
   p.leave_pinned_changed = running.leave_pinned_on_exit != next.leave_pinned_on_exit;
+  p.on_crash_changed = running.on_crash != next.on_crash;
+  p.on_interface_loss_changed = running.on_interface_loss != next.on_interface_loss;
   // These shape what is loaded, the secrets in flight, or the process
   // itself; changing them live would drop handshakes or the endpoint.
   if (running.handoff != next.handoff) p.need_restart.push_back("handoff");
@@ -81,6 +83,8 @@ std::string ReloadPlan::Summary() const {
   if (lists_changed) parts.push_back("allow/deny lists");
   if (cookies_changed) parts.push_back("cookie settings");
   if (leave_pinned_changed) parts.push_back("leave_pinned_on_exit");
+  if (on_crash_changed) parts.push_back("on_crash");
+  if (on_interface_loss_changed) parts.push_back("on_interface_loss");
   if (!attach.empty()) parts.push_back("attach " + Join(attach));
   if (!detach.empty()) parts.push_back("detach " + Join(detach));
   std::string out = parts.empty() ? "nothing applied" : Join(parts);

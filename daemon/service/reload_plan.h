@@ -22,12 +22,15 @@ struct ReloadPlan {
   // be judged with the new slot length.
   bool cookie_age_changed = false;
   bool leave_pinned_changed = false;
+  bool on_crash_changed = false;  // the XDP links are pinned or unpinned live
+  bool on_interface_loss_changed = false;
   // Settings that take effect only at a restart, named for the log.
   std::vector<std::string> need_restart;
 
   bool empty() const {
     return attach.empty() && detach.empty() && !ports_changed && !lists_changed &&
-           !cookies_changed && !leave_pinned_changed && need_restart.empty();
+           !cookies_changed && !leave_pinned_changed && !on_crash_changed &&
+           !on_interface_loss_changed && need_restart.empty();
   }
   // One line for the log: "ports, lists; attach eth1; restart needed for handoff".
   std::string Summary() const;

@@ -64,9 +64,12 @@ std::vector<std::string> PruneStalePins(const std::string& pin_dir, const std::s
     RemoveTree(pin_dir + "/" + e);
     removed.push_back(pin_dir + "/" + e);
   }
+  // <inode>.json (the state file) and <inode>.restore.json (the restore
+  // record: the sysctls it guards went with the namespace).
   for (const std::string& e : Entries(state_dir)) {
     if (e.size() < 6 || e.substr(e.size() - 5) != ".json") continue;
     std::string ino = e.substr(0, e.size() - 5);
+    if (ino.size() > 8 && ino.substr(ino.size() - 8) == ".restore") ino.resize(ino.size() - 8);
     if (!AllDigits(ino) || live.count(std::stoull(ino))) continue;
     unlink((state_dir + "/" + e).c_str());
     removed.push_back(state_dir + "/" + e);

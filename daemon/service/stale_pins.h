@@ -17,8 +17,9 @@ namespace sg {
 std::set<uint64_t> LiveNetnsInodes(const std::string& proc = "/proc",
                                    const std::string& run_netns = "/run/netns");
 
-// Removes <pin_dir>/<inode>/ trees and <state_dir>/<inode>.json files whose
-// inode is not in live; returns what it removed, for the log.
+// Removes <pin_dir>/<inode>/ trees and <state_dir>/<inode>.json and
+// <inode>.restore.json files whose inode is not in live; returns what it
+// removed, for the log.
 std::vector<std::string> PruneStalePins(const std::string& pin_dir, const std::string& state_dir,
                                         const std::set<uint64_t>& live);
 

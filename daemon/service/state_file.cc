@@ -38,15 +38,16 @@ std::string StateToJson(const DaemonState& s) {
     << ", \"secret_rotations\": " << s.secret_rotations
     << ", \"self_test_ok\": " << (s.self_test_ok ? "true" : "false")
     << ", \"leave_pinned_on_exit\": " << (s.leave_pinned_on_exit ? "true" : "false")
-    << ", \"reloads_ok\": " << s.reloads_ok << ", \"reloads_failed\": " << s.reloads_failed
-    << ", \"interfaces\": [";
+    << ", \"on_crash\": " << JsonString(s.on_crash) << ", \"reloads_ok\": " << s.reloads_ok
+    << ", \"reloads_failed\": " << s.reloads_failed << ", \"interfaces\": [";
   for (size_t i = 0; i < s.interfaces.size(); ++i) {
     const InterfaceState& f = s.interfaces[i];
     o << (i ? ", " : "") << "{\"name\": " << JsonString(f.name)
       << ", \"xdp_mode\": " << JsonString(f.xdp_mode)
       << ", \"fell_back\": " << (f.fell_back ? "true" : "false")
       << ", \"took_over\": " << (f.took_over ? "true" : "false")
-      << ", \"pin_dir\": " << JsonString(f.pin_dir) << "}";
+      << ", \"pin_dir\": " << JsonString(f.pin_dir)
+      << ", \"missing\": " << (f.missing ? "true" : "false") << "}";
   }
   o << "], \"ports\": [";
   for (size_t i = 0; i < s.ports.size(); ++i)
@@ -71,12 +72,13 @@ Result<DaemonState> ParseState(const std::string& text, const std::string& sourc
     s.secret_rotations = n["secret_rotations"].as<uint64_t>(0);
     s.self_test_ok = n["self_test_ok"].as<bool>(false);
     s.leave_pinned_on_exit = n["leave_pinned_on_exit"].as<bool>(false);
+    s.on_crash = n["on_crash"].as<std::string>("");
     s.reloads_ok = n["reloads_ok"].as<uint64_t>(0);
     s.reloads_failed = n["reloads_failed"].as<uint64_t>(0);
     for (const YAML::Node& f : n["interfaces"]) {
       s.interfaces.push_back({f["name"].as<std::string>(""), f["xdp_mode"].as<std::string>(""),
                               f["fell_back"].as<bool>(false), f["took_over"].as<bool>(false),
-                              f["pin_dir"].as<std::string>("")});
+                              f["pin_dir"].as<std::string>(""), f["missing"].as<bool>(false)});
     }
     for (const YAML::Node& p : n["ports"])
       s.ports.push_back({p["port"].as<uint16_t>(0), p["engage"].as<std::string>("")});

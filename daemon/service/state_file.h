@@ -21,6 +21,7 @@ struct InterfaceState {
   bool fell_back = false;
   bool took_over = false;  // the previous run's pinned link was reused
   std::string pin_dir;     // empty: unpinned
+  bool missing = false;    // gone; the daemon waits for it (on_interface_loss: wait)
 };
 
 struct PortState {
@@ -39,6 +40,7 @@ struct DaemonState {
   uint64_t secret_rotations = 0;
   bool self_test_ok = false;
   bool leave_pinned_on_exit = false;
+  std::string on_crash;  // keep_protecting | fail_open
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   std::vector<InterfaceState> interfaces;

@@ -42,12 +42,28 @@ std::vector<SysctlRule> SysctlRules(const SysctlProfile& p, HandoffMode handoff)
   return rules;
 }
 
-SysctlTuner::SysctlTuner(std::string root, SysctlProfile profile, HandoffMode handoff)
+SysctlTuner::SysctlTuner(std::string root, SysctlProfile profile, HandoffMode handoff,
+                         SysctlGuard::Journal journal)
     : root_(std::move(root)),
       profile_(profile),
       handoff_(handoff),
       rules_(SysctlRules(profile, handoff)),
-      guard_(root_) {}
+      guard_(root_, std::move(journal)) {}
+
+SysctlTuner::Adoption SysctlTuner::Adopt(const std::vector<SavedSysctl>& saved) {
+  Adoption a;
+  a.found = guard_.Adopt(saved);
+  for (const SavedSysctl& s : a.found.adopted) {
+    bool ruled = false;
+    for (const SysctlRule& r : rules_) ruled = ruled || r.name == s.name;
+    if (ruled) continue;
+    if (Status st = guard_.RestoreOne(s.name); !st)
+      a.errors.push_back(st.take_error());
+    else
+      a.restored_now.push_back(s);
+  }
+  return a;
+}
 
 Result<std::vector<SysctlChange>> SysctlTuner::Plan() const {
   if (handoff_ == HandoffMode::kAuto)

@@ -1,6 +1,7 @@
 // Applies a sysctl profile for the chosen handoff mode, remembering the old
-// values (through SysctlGuard) so that they are restored on exit. Plan()
-// shows the same diff without changing anything, for --dry-run.
+// values (through SysctlGuard, and its journal on disk) so that they are
+// restored on exit, even by the next run after a crash. Plan() shows the
+// same diff without changing anything, for --dry-run.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,22 @@ class SysctlTuner {
   // root is /proc/sys normally, a temporary directory in tests. handoff is the
   // mode the datapath really runs: Plan() and Apply() refuse kAuto, whose
   // requirements are not known yet.
-  SysctlTuner(std::string root, SysctlProfile profile, HandoffMode handoff);
+  // journal: see SysctlGuard (nullptr: the originals live in memory only).
+  SysctlTuner(std::string root, SysctlProfile profile, HandoffMode handoff,
+              SysctlGuard::Journal journal = nullptr);
+
+  // What Adopt() did.
+  struct Adoption {
+    AdoptedSysctls found;                   // adopted, or overridden by the operator
+    std::vector<SavedSysctl> restored_now;  // adopted, but this run has no rule for them
+    std::vector<Error> errors;
+  };
+  // Before Apply(): takes over the originals a previous run saved but could
+  // not restore (it was killed); SysctlGuard::Adopt() states the rule. An
+  // adopted sysctl this run has no rule for (the handoff mode or the profile
+  // changed) is put back at once; the others are restored by Restore(), as
+  // if this run had changed them.
+  Adoption Adopt(const std::vector<SavedSysctl>& saved);
 
   // Reads the current values and returns what would change (nothing written).
   Result<std::vector<SysctlChange>> Plan() const;
@@ -54,9 +70,10 @@ class SysctlTuner {
   // and fails if a required setting is wrong. Restored by Restore() or on
   // destruction.
   Result<std::vector<SysctlChange>> Apply();
-  // Puts back every value Apply() changed.
+  // Puts back every value Apply() changed or Adopt() took over.
   std::vector<Error> Restore() { return guard_.Restore(); }
-  // Leaves the values as set (programs left pinned depend on them).
+  // Leaves the values as set (programs left pinned depend on them); the
+  // journal keeps the originals for the next run.
   void Keep() { guard_.Forget(); }
 
   const std::vector<SysctlRule>& rules() const { return rules_; }

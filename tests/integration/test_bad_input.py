@@ -92,6 +92,30 @@ ROWS = [
     ("rotation_not_above_max_age", ["-c", "{CFG}"],
      cfg("cookies: {{max_age: 120s}}\n"
          "secrets: {{rotation_interval: 120s}}\n"), "rotation_interval"),
+    # -- config: on_crash ------------------------------------------------
+    ("on_crash_unknown", ["-c", "{CFG}"], cfg("on_crash: fail_closed\n"),
+     "on_crash: must be one of keep_protecting, fail_open"),
+    ("on_crash_bool", ["-c", "{CFG}"], cfg("on_crash: true\n"),
+     "on_crash: must be one of keep_protecting, fail_open"),
+    ("on_crash_list", ["-c", "{CFG}"], cfg("on_crash: [fail_open]\n"),
+     "on_crash: must be one of keep_protecting, fail_open"),
+    ("on_crash_empty", ["-c", "{CFG}"], cfg("on_crash:\n"),
+     "on_crash: must be one of keep_protecting, fail_open"),
+    ("on_crash_wrong_case", ["-c", "{CFG}"], cfg("on_crash: Fail_Open\n"),
+     "on_crash: must be one of keep_protecting, fail_open"),
+    # -- config: on_interface_loss ---------------------------------------
+    ("on_interface_loss_unknown", ["-c", "{CFG}"],
+     cfg("on_interface_loss: restart\n"),
+     "on_interface_loss: must be one of wait, exit"),
+    ("on_interface_loss_bool", ["-c", "{CFG}"],
+     cfg("on_interface_loss: false\n"),
+     "on_interface_loss: must be one of wait, exit"),
+    ("on_interface_loss_list", ["-c", "{CFG}"],
+     cfg("on_interface_loss: [wait]\n"),
+     "on_interface_loss: must be one of wait, exit"),
+    ("on_interface_loss_empty", ["-c", "{CFG}"],
+     cfg("on_interface_loss:\n"),
+     "on_interface_loss: must be one of wait, exit"),
     # -- config: key file ------------------------------------------------
     ("key_file_missing", ["-c", "{CFG}"],
      cfg("secrets: {{source: key_file, key_file: /nonexistent/fleet.key}}\n"),
@@ -190,6 +214,9 @@ class BadInputTest(testing.LabTestCase):
             "xdp": "xdp" in link,
             "tc_ingress": tc.strip(),
             "pins": sorted(listing),
+            # The originals synguard saves before changing a sysctl.
+            "restore_record": os.path.exists(
+                f"/run/synguard/{ino}.restore.json"),
         }
 
     def run_row(self, lab, argv):

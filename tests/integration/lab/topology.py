@@ -14,6 +14,7 @@ runs XDP too (DESIGN.md, facts of the platform).
 """
 
 import dataclasses
+import json
 import os
 import random
 import signal
@@ -59,6 +60,8 @@ class Lab:
         self.attacker_if = f"{self.prefix}a" if config.attacker else None
         self._tokens = []
         self._procs = []
+        self._server_peer = None  # (namespace, ifname): the server veth's peer
+        self._server_macs = None  # (server, peer) MACs while it is deleted
 
     # -- life cycle ---------------------------------------------------
 
@@ -115,6 +118,7 @@ class Lab:
             self._veth(self.server_ns, self.server_if, self.client_ns,
                        self.client_if)
             server_peer = (self.client_ns, self.client_if)
+        self._server_peer = server_peer
 
         self._address(self.server_ns, self.server_if, SERVER_V4, SERVER_V6)
         self._address(self.client_ns, self.client_if, CLIENT_V4, CLIENT_V6)
@@ -124,12 +128,14 @@ class Lab:
         peer_xdp.attach_pass(self.config.peer_xdp_obj, *server_peer,
                              pin_name=f"{self.prefix}-peer")
 
-    def _veth(self, ns_a, if_a, ns_b, if_b):
+    def _veth(self, ns_a, if_a, ns_b, if_b, macs=None):
         # Both ends are made inside their namespaces: nothing ever appears
         # in the host's.
+        mac_a, mac_b = (["address", macs[0]], ["address", macs[1]]) \
+            if macs else ([], [])
         run(["ip", "link", "add", if_a, "netns", ns_a, "mtu",
-             str(self.config.mtu), "type", "veth", "peer", "name", if_b,
-             "netns", ns_b, "mtu", str(self.config.mtu)])
+             str(self.config.mtu), *mac_a, "type", "veth", "peer", "name",
+             if_b, "netns", ns_b, "mtu", str(self.config.mtu), *mac_b])
         run(["ip", "link", "set", if_a, "up"], ns=ns_a)
         run(["ip", "link", "set", if_b, "up"], ns=ns_b)
 
@@ -139,6 +145,50 @@ class Lab:
         # nodad: usable at once, no two-second duplicate detection.
         run(["ip", "-6", "addr", "add", f"{v6}/{PREFIX_V6}", "dev", ifname,
              "nodad"], ns=ns)
+
+    # -- the server's link going away and coming back ---------------------
+
+    def delete_server_link(self):
+        """Deletes the server's veth (its peer goes with it, and every XDP
+        program and qdisc on both), as an operator or a container runtime
+        would. recreate_server_link() makes it again."""
+        peer_ns, peer_if = self._server_peer
+        self._server_macs = (self._mac(self.server_ns, self.server_if),
+                             self._mac(peer_ns, peer_if))
+        run(["ip", "link", "del", self.server_if], ns=self.server_ns)
+
+    def recreate_server_link(self):
+        """The server's veth pair again as the lab first made it: same names,
+        MTU, MAC addresses (so neighbours' caches and a flood's --dst-mac
+        stay right), addresses, bridge port (with an attacker) and the peer's
+        XDP_PASS program. The kernel gives it a new ifindex. Nothing new to
+        clean up: it lives in the lab's namespaces like the first one."""
+        if self._server_macs is None:
+            raise LabError("recreate_server_link() before "
+                           "delete_server_link()")
+        peer_ns, peer_if = self._server_peer
+        self._veth(self.server_ns, self.server_if, peer_ns, peer_if,
+                   macs=self._server_macs)
+        if self.config.attacker:
+            run(["ip", "link", "set", peer_if, "master", f"{self.prefix}br"],
+                ns=peer_ns)
+        self._address(self.server_ns, self.server_if, SERVER_V4, SERVER_V6)
+        if not self.config.attacker:
+            self._address(self.client_ns, self.client_if, CLIENT_V4, CLIENT_V6)
+        peer_xdp.attach_pass(self.config.peer_xdp_obj, peer_ns, peer_if,
+                             pin_name=f"{self.prefix}-peer")
+        self._server_macs = None
+
+    def ifindex(self, ns, ifname):
+        """ifindex of ifname in ns, or None when there is no such link."""
+        p = run(["ip", "-j", "link", "show", ifname], ns=ns, check=False)
+        return json.loads(p.stdout)[0]["ifindex"] if p.returncode == 0 \
+            else None
+
+    @staticmethod
+    def _mac(ns, ifname):
+        out = run(["ip", "-j", "link", "show", ifname], ns=ns).stdout
+        return json.loads(out)[0]["address"]
 
     # -- helpers for tests ----------------------------------------------
 

@@ -1,0 +1,103 @@
+#include "service/restore_record.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "service/bpffs.h"
+#include "service/state_file.h"
+#include "util/unique_fd.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71  // Linux 5.14; older libc headers lack the name
+#endif
+
+namespace sg {
+
+std::string RestoreRecordPath(const std::string& state_dir, uint64_t netns_inode) {
+  return state_dir + "/" + std::to_string(netns_inode) + ".restore.json";
+}
+
+std::string NetnsIdentity() {
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  uint64_t cookie = 0;
+  socklen_t len = sizeof(cookie);
+  if (boot.empty() || !fd.valid() ||
+      getsockopt(fd.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0)
+    return "";
+  return boot + "/" + std::to_string(cookie);
+}
+
+std::string RestoreToJson(const RestoreState& s) {
+  std::ostringstream o;
+  o << "{\"netns_id\": " << JsonString(s.netns_id) << ", \"sysctls\": [";
+  for (size_t i = 0; i < s.sysctls.size(); ++i)
+    o << (i ? ", " : "") << "{\"name\": " << JsonString(s.sysctls[i].name)
+      << ", \"original\": " << JsonString(s.sysctls[i].original)
+      << ", \"set\": " << JsonString(s.sysctls[i].set) << "}";
+  o << "], \"clsact\": [";
+  for (size_t i = 0; i < s.clsact.size(); ++i) o << (i ? ", " : "") << JsonString(s.clsact[i]);
+  o << "]}\n";
+  return o.str();
+}
+
+Result<RestoreState> ParseRestore(const std::string& text, const std::string& source) {
+  // JSON is YAML's flow style, as for the state file.
+  try {
+    YAML::Node n = YAML::Load(text);
+    if (!n.IsMap()) return Error("restore record " + source + " is damaged: not a JSON object");
+    RestoreState s;
+    s.netns_id = n["netns_id"].as<std::string>("");
+    for (const YAML::Node& e : n["sysctls"]) {
+      SavedSysctl v{e["name"].as<std::string>(""), e["original"].as<std::string>(""),
+                    e["set"].as<std::string>("")};
+      if (v.name.empty())
+        return Error("restore record " + source + " is damaged: a sysctl without a name");
+      s.sysctls.push_back(std::move(v));
+    }
+    for (const YAML::Node& e : n["clsact"]) s.clsact.push_back(e.as<std::string>());
+    return s;
+  } catch (const YAML::Exception& e) {
+    return Error("restore record " + source + " is damaged: " + e.msg);
+  }
+}
+
+Result<RestoreState> ReadRestoreRecord(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return RestoreState{};
+    return Error::FromErrno("read the restore record " + path);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseRestore(ss.str(), path);
+}
+
+Status WriteRestoreRecord(const std::string& path, const RestoreState& s) {
+  if (s.empty()) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT)
+      return Error::FromErrno("remove the restore record " + path);
+    return Ok();
+  }
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (Status st = MakeDirs(dir); !st) return st;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << RestoreToJson(s);
+    out.flush();
+    if (!out) return Error::FromErrno("write the restore record " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Error::FromErrno("replace the restore record " + path);
+  return Ok();
+}
+
+}  // namespace sg
