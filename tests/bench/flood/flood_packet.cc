@@ -9,22 +9,28 @@ namespace sgbench {
 namespace {
 
 constexpr size_t kEth = 14;
-constexpr size_t kIp = 20;
-// Offsets inside the frame.
-constexpr size_t kIpId = kEth + 4;
-constexpr size_t kIpCsum = kEth + 10;
-constexpr size_t kIpSrc = kEth + 12;
-constexpr size_t kTcp = kEth + kIp;
-constexpr size_t kTcpSport = kTcp + 0;
-constexpr size_t kTcpSeq = kTcp + 4;
-constexpr size_t kTcpAck = kTcp + 8;
-constexpr size_t kTcpCsum = kTcp + 16;
+constexpr size_t kIp4 = 20;
+constexpr size_t kIp6 = 40;
+// Offsets inside the frame: the IP header's from the frame's start, the TCP
+// header's from its own start (it follows the IP header of the family).
+constexpr size_t kIp4Id = kEth + 4;
+constexpr size_t kIp4Csum = kEth + 10;
+constexpr size_t kIp4Src = kEth + 12;
+constexpr size_t kIp6Src = kEth + 8;  // then the destination, 16 bytes on
+constexpr size_t kTcpSport = 0;
+constexpr size_t kTcpSeq = 4;
+constexpr size_t kTcpAck = 8;
+constexpr size_t kTcpCsum = 16;
+
+size_t TcpOffset(const FloodTarget& t) { return kEth + (t.family == 6 ? kIp6 : kIp4); }
 
 // What Linux 6.x puts in a SYN: MSS, SACK-permitted, timestamps, NOP,
-// window scale 7. The TSval sits at byte 6 of the options.
+// window scale 7. The TSval sits at byte 6 of the options. The MSS is the
+// one of a 1500-byte MTU: 1460 over IPv4, 1440 over IPv6 (patched in).
 constexpr uint8_t kSynOptions[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
                                    0, 0, 0,    0,    0, 0, 1, 3,  3, 7};
 constexpr size_t kSynTsval = 6;
+constexpr uint16_t kSynMss6 = 1440;
 // What Linux puts in a pure ACK: NOP, NOP, timestamps (TSval, TSecr).
 constexpr uint8_t kAckOptions[] = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0};
 constexpr size_t kAckTsval = 4;
@@ -88,56 +94,93 @@ size_t BuildTemplate(FloodKind kind, const FloodTarget& t, uint8_t* frame) {
 
   std::memcpy(frame, t.dst_mac, 6);
   std::memcpy(frame + 6, t.src_mac, 6);
-  Put16(frame + 12, 0x0800);
-
   uint8_t* ip = frame + kEth;
-  ip[0] = 0x45;
-  Put16(ip + 2, static_cast<uint16_t>(kIp + tcp_len));
-  Put16(ip + 6, 0x4000);  // DF, as Linux sends
-  ip[8] = 64;
-  ip[9] = 6;
-  Put32(ip + 16, t.dst_ip);
+  if (t.family == 6) {
+    Put16(frame + 12, 0x86dd);
+    Put32(ip, 6u << 28);  // version; traffic class 0; flow label per packet
+    Put16(ip + 4, static_cast<uint16_t>(tcp_len));
+    ip[6] = 6;  // next header: TCP, no extension headers
+    ip[7] = 64;
+    std::memcpy(ip + 24, t.dst_ip6, 16);
+  } else {
+    Put16(frame + 12, 0x0800);
+    ip[0] = 0x45;
+    Put16(ip + 2, static_cast<uint16_t>(kIp4 + tcp_len));
+    Put16(ip + 6, 0x4000);  // DF, as Linux sends
+    ip[8] = 64;
+    ip[9] = 6;
+    Put32(ip + 16, t.dst_ip);
+  }
 
-  uint8_t* tcp = frame + kTcp;
+  uint8_t* tcp = frame + TcpOffset(t);
   Put16(tcp + 2, t.dst_port);
   tcp[12] = static_cast<uint8_t>((tcp_len / 4) << 4);
   tcp[13] = kind == FloodKind::kSyn ? 0x02 : 0x10;
   // Linux's SYN window (before scaling); an ACK's is scaled by 2^7.
   Put16(tcp + 14, kind == FloodKind::kSyn ? 64240 : 502);
   std::memcpy(tcp + 20, opts, opt_len);
-  return kTcp + tcp_len;
+  if (kind == FloodKind::kSyn && t.family == 6) Put16(tcp + 22, kSynMss6);
+  return TcpOffset(t) + tcp_len;
 }
 
 void Randomize(FloodKind kind, const FloodTarget& t, FastRandom& rng, uint8_t* frame, size_t len) {
-  uint32_t src = t.src_net | (rng.Next() & ~t.src_mask);
+  size_t tcp_off = TcpOffset(t);
+  uint8_t* tcp = frame + tcp_off;
+  size_t tcp_len = len - tcp_off;
   uint32_t r = rng.Next();
-  Put16(frame + kIpId, static_cast<uint16_t>(r));
   // Source ports from 1024 up: what a spoofing attacker sends.
-  Put16(frame + kTcpSport, static_cast<uint16_t>(1024 + (r >> 16) % (65536 - 1024)));
-  Put32(frame + kIpSrc, src);
-  Put32(frame + kTcpSeq, rng.Next());
-  size_t tsval = kTcp + 20 + (kind == FloodKind::kSyn ? kSynTsval : kAckTsval);
-  Put32(frame + tsval, rng.Next());
+  Put16(tcp + kTcpSport, static_cast<uint16_t>(1024 + (r >> 16) % (65536 - 1024)));
+  Put32(tcp + kTcpSeq, rng.Next());
+  size_t tsval = 20 + (kind == FloodKind::kSyn ? kSynTsval : kAckTsval);
+  Put32(tcp + tsval, rng.Next());
   if (kind == FloodKind::kAck) {
-    Put32(frame + kTcpAck, rng.Next());  // a guessed cookie
-    Put32(frame + tsval + 4, rng.Next());
+    Put32(tcp + kTcpAck, rng.Next());  // a guessed cookie
+    Put32(tcp + tsval + 4, rng.Next());
   }
 
-  // IPv4 header checksum.
-  frame[kIpCsum] = frame[kIpCsum + 1] = 0;
-  Put16(frame + kIpCsum, static_cast<uint16_t>(~CsumFold(CsumPartial(frame + kEth, kIp, 0))));
-
-  // TCP checksum over the pseudo-header and the segment.
-  size_t tcp_len = len - kTcp;
-  uint8_t pseudo[12];
-  std::memcpy(pseudo, frame + kIpSrc, 8);  // source and destination
-  pseudo[8] = 0;
-  pseudo[9] = 6;
-  Put16(pseudo + 10, static_cast<uint16_t>(tcp_len));
-  frame[kTcpCsum] = frame[kTcpCsum + 1] = 0;
-  uint32_t sum = CsumPartial(pseudo, sizeof(pseudo), 0);
-  sum = CsumPartial(frame + kTcp, tcp_len, sum);
-  Put16(frame + kTcpCsum, static_cast<uint16_t>(~CsumFold(sum)));
+  // The pseudo-header's sum: the addresses straight from the frame, then
+  // the protocol and the TCP length (RFC 793; RFC 8200 section 8.1).
+  uint32_t sum;
+  if (t.family == 6) {
+    // Linux sets a flow label per connection (auto_flowlabels): random here.
+    Put32(frame + kEth, (6u << 28) | (rng.Next() & 0xfffff));
+    uint8_t* src = frame + kIp6Src;
+    for (int i = 0; i < 16; i += 4) {
+      uint32_t word = rng.Next();
+      for (int b = 0; b < 4; ++b) {
+        uint8_t rb = static_cast<uint8_t>(word >> (8 * b));
+        src[i + b] = static_cast<uint8_t>(t.src_net6[i + b] | (rb & ~t.src_mask6[i + b]));
+      }
+    }
+    if (t.nft_synproxy_flow_label) {
+      // nf_ip_checksum() on this frame sums: "addresses" (header bytes
+      // 12-19), the TCP length and protocol, then the IPv6 header and the
+      // segment. The segment sums right with the real pseudo-header (source
+      // and destination, the same length and protocol), so the check passes
+      // when bytes 12-19 and the header's first 8 bytes sum to zero. Bytes
+      // 2-3 are the low 16 bits of the flow label: the free word.
+      uint8_t* ip = frame + kEth;
+      ip[2] = ip[3] = 0;
+      uint32_t rest = CsumPartial(ip, 8, CsumPartial(ip + 12, 8, 0));
+      Put16(ip + 2, static_cast<uint16_t>(0xffff - CsumFold(rest)));
+    }
+    uint8_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 6};
+    Put32(tail, static_cast<uint32_t>(tcp_len));
+    sum = CsumPartial(src, 32, 0);  // source and destination
+    sum = CsumPartial(tail, sizeof(tail), sum);
+  } else {
+    Put16(frame + kIp4Id, static_cast<uint16_t>(r));
+    Put32(frame + kIp4Src, t.src_net | (rng.Next() & ~t.src_mask));
+    frame[kIp4Csum] = frame[kIp4Csum + 1] = 0;
+    Put16(frame + kIp4Csum, static_cast<uint16_t>(~CsumFold(CsumPartial(frame + kEth, kIp4, 0))));
+    uint8_t tail[4] = {0, 6, 0, 0};
+    Put16(tail + 2, static_cast<uint16_t>(tcp_len));
+    sum = CsumPartial(frame + kIp4Src, 8, 0);  // source and destination
+    sum = CsumPartial(tail, sizeof(tail), sum);
+  }
+  tcp[kTcpCsum] = tcp[kTcpCsum + 1] = 0;
+  sum = CsumPartial(tcp, tcp_len, sum);
+  Put16(tcp + kTcpCsum, static_cast<uint16_t>(~CsumFold(sum)));
 }
 
 }  // namespace sgbench

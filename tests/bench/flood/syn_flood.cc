@@ -1,11 +1,12 @@
 // sg_syn_flood: the benchmarks' attacker. Sends spoofed TCP SYNs (or pure
 // ACKs carrying random "cookies") to one address and port from an AF_PACKET
-// socket that bypasses the qdisc, in batches with sendmmsg(). Sources are
-// random addresses of the benchmark range 198.18.0.0/15 (RFC 2544), with
-// random ports, ISNs, IP ids and TSvals, Linux's SYN options and correct
-// checksums. Bounded by --duration and --count; the destination must be a
-// lab address. Prints one JSON summary line (and one per second with
-// --progress).
+// socket that bypasses the qdisc, in batches with sendmmsg(). Over IPv4 the
+// sources are random addresses of the benchmark range 198.18.0.0/15
+// (RFC 2544), over IPv6 of 2001:2::/48 (RFC 5180), with random ports, ISNs,
+// IP ids or flow labels and TSvals, Linux's SYN options and correct
+// checksums. The family is the destination's. Bounded by --duration and
+// --count; the destination must be a lab address. Prints one JSON summary
+// line (and one per second with --progress).
 #include <CLI/CLI.hpp>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,13 +34,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using sgbench::FloodKind;
 
-// The lab's IPv4 network (tests/integration/lab/topology.py): the only
-// destination this tool sends to.
+// The lab's networks (tests/integration/lab/topology.py): the only
+// destinations this tool sends to.
 constexpr uint32_t kLabNet = 0x0ac80000;  // 10.200.0.0/24
 constexpr uint32_t kLabMask = 0xffffff00;
-// RFC 2544's benchmark range: the only source range allowed.
+constexpr char kLabNet6[] = "fd00:5347::/64";
+// The benchmark ranges, RFC 2544's and RFC 5180's: the only sources allowed.
 constexpr uint32_t kBenchNet = 0xc6120000;  // 198.18.0.0/15
 constexpr uint32_t kBenchMask = 0xfffe0000;
+constexpr char kBenchNet4Text[] = "198.18.0.0/15";
+constexpr char kBenchNet6[] = "2001:2::/48";
 constexpr double kMaxSeconds = 600;
 constexpr int kMaxBatch = 256;
 
@@ -47,13 +52,14 @@ struct Options {
   std::string dst_mac;
   std::string dst_ip;
   uint16_t dport = 0;
-  std::string src_net = "198.18.0.0/15";
+  std::string src_net;  // empty: the whole benchmark range of the family
   std::string mode = "syn";
   double rate = 0;  // packets per second, 0 = as fast as possible
   double duration = 10;
   uint64_t count = 0;  // 0 = no limit but the duration
   int batch = 64;
   uint64_t seed = 0;
+  std::string flow_label = "random";
   bool progress = false;
 };
 
@@ -85,6 +91,31 @@ bool ParseNet(const std::string& s, uint32_t* net, uint32_t* mask) {
   return true;
 }
 
+// An IPv6 prefix: the network (masked) and its mask, both network order.
+bool ParseNet6(const std::string& s, uint8_t net[16], uint8_t mask[16]) {
+  size_t slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  int bits = std::atoi(s.c_str() + slash + 1);
+  if (bits < 1 || bits > 128 || inet_pton(AF_INET6, s.substr(0, slash).c_str(), net) != 1)
+    return false;
+  for (int i = 0; i < 16; ++i) {
+    int here = std::clamp(bits - 8 * i, 0, 8);
+    mask[i] = static_cast<uint8_t>(0xff00 >> here);
+    net[i] &= mask[i];
+  }
+  return true;
+}
+
+// Whether the prefix (net, mask) lies inside (outer_net, outer_mask).
+bool Inside6(const uint8_t net[16], const uint8_t mask[16], const uint8_t outer_net[16],
+             const uint8_t outer_mask[16]) {
+  for (int i = 0; i < 16; ++i) {
+    if ((mask[i] & outer_mask[i]) != outer_mask[i]) return false;
+    if ((net[i] & outer_mask[i]) != outer_net[i]) return false;
+  }
+  return true;
+}
+
 bool InterfaceMac(int fd, const std::string& name, uint8_t out[6]) {
   ifreq ifr{};
   std::snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name.c_str());
@@ -109,17 +140,25 @@ int main(int argc, char** argv) {
   CLI::App app{"spoofed SYN (or ACK) flood into the lab, from an AF_PACKET socket"};
   app.add_option("-i,--interface", o.interface, "interface to send on")->required();
   app.add_option("--dst-mac", o.dst_mac, "destination MAC (the server's)")->required();
-  app.add_option("--dst-ip", o.dst_ip, "destination IPv4 address (in 10.200.0.0/24)")->required();
+  app.add_option("--dst-ip", o.dst_ip,
+                 "destination address, in 10.200.0.0/24 or fd00:5347::/64; its family is the "
+                 "flood's")
+      ->required();
   app.add_option("--dport", o.dport, "destination TCP port")
       ->required()
       ->check(CLI::Range(1, 65535));
-  app.add_option("--src-net", o.src_net, "spoofed sources (inside 198.18.0.0/15)");
+  app.add_option("--src-net", o.src_net,
+                 "spoofed sources, inside 198.18.0.0/15 or 2001:2::/48 (default: all of it)");
   app.add_option("--mode", o.mode, "syn, or ack (random cookies)")
       ->check(CLI::IsMember({"syn", "ack"}));
   app.add_option("--rate", o.rate, "packets per second, 0 = as fast as possible")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--duration", o.duration, "seconds to send for")
       ->check(CLI::Range(0.1, kMaxSeconds));
+  app.add_option("--flow-label", o.flow_label,
+                 "IPv6: random, or nft-synproxy (one that nftables synproxy's IPv4-only "
+                 "checksum check also passes; see flood_packet.h)")
+      ->check(CLI::IsMember({"random", "nft-synproxy"}));
   app.add_option("--count", o.count, "stop after this many packets (0: duration only)");
   app.add_option("--batch", o.batch, "frames per sendmmsg()")->check(CLI::Range(1, kMaxBatch));
   app.add_option("--seed", o.seed, "random seed (0: from the kernel)");
@@ -128,13 +167,31 @@ int main(int argc, char** argv) {
 
   sgbench::FloodTarget target{};
   if (!ParseMac(o.dst_mac, target.dst_mac)) return Fail("bad --dst-mac " + o.dst_mac);
-  if (!ParseIp(o.dst_ip, &target.dst_ip)) return Fail("bad --dst-ip " + o.dst_ip);
-  if ((target.dst_ip & kLabMask) != kLabNet)
-    return Fail("refusing to send to " + o.dst_ip + ": not a lab address (10.200.0.0/24)");
-  if (!ParseNet(o.src_net, &target.src_net, &target.src_mask) ||
-      (target.src_net & kBenchMask) != kBenchNet || (target.src_mask & kBenchMask) != kBenchMask)
-    return Fail("--src-net " + o.src_net + " must lie inside 198.18.0.0/15");
+  if (ParseIp(o.dst_ip, &target.dst_ip)) {
+    target.family = 4;
+    if ((target.dst_ip & kLabMask) != kLabNet)
+      return Fail("refusing to send to " + o.dst_ip + ": not a lab address (10.200.0.0/24)");
+    if (o.src_net.empty()) o.src_net = kBenchNet4Text;
+    if (!ParseNet(o.src_net, &target.src_net, &target.src_mask) ||
+        (target.src_net & kBenchMask) != kBenchNet || (target.src_mask & kBenchMask) != kBenchMask)
+      return Fail("--src-net " + o.src_net + " must lie inside 198.18.0.0/15");
+  } else if (inet_pton(AF_INET6, o.dst_ip.c_str(), target.dst_ip6) == 1) {
+    target.family = 6;
+    uint8_t lab_net[16], lab_mask[16], host_mask[16], bench_net[16], bench_mask[16];
+    ParseNet6(kLabNet6, lab_net, lab_mask);
+    ParseNet6(kBenchNet6, bench_net, bench_mask);
+    std::memset(host_mask, 0xff, sizeof(host_mask));
+    if (!Inside6(target.dst_ip6, host_mask, lab_net, lab_mask))
+      return Fail("refusing to send to " + o.dst_ip + ": not a lab address (" + kLabNet6 + ")");
+    if (o.src_net.empty()) o.src_net = kBenchNet6;
+    if (!ParseNet6(o.src_net, target.src_net6, target.src_mask6) ||
+        !Inside6(target.src_net6, target.src_mask6, bench_net, bench_mask))
+      return Fail("--src-net " + o.src_net + " must lie inside " + kBenchNet6);
+  } else {
+    return Fail("bad --dst-ip " + o.dst_ip);
+  }
   target.dst_port = o.dport;
+  target.nft_synproxy_flow_label = o.flow_label == "nft-synproxy";
   FloodKind kind = o.mode == "ack" ? FloodKind::kAck : FloodKind::kSyn;
 
   int fd = socket(AF_PACKET, SOCK_RAW, 0);  // protocol 0: receives nothing
@@ -149,7 +206,7 @@ int main(int argc, char** argv) {
     return Fail(std::string("PACKET_QDISC_BYPASS: ") + strerror(errno));
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;
-  to.sll_protocol = htons(ETH_P_IP);
+  to.sll_protocol = htons(target.family == 6 ? ETH_P_IPV6 : ETH_P_IP);
   to.sll_ifindex = static_cast<int>(ifindex);
   to.sll_halen = 6;
   std::memcpy(to.sll_addr, target.dst_mac, 6);
@@ -222,9 +279,9 @@ int main(int argc, char** argv) {
   }
   double secs = SecondsSince(t0);
   std::printf(
-      "{\"summary\":true,\"mode\":\"%s\",\"sent\":%llu,\"refused\":%llu,\"seconds\":%.3f,"
-      "\"pps\":%.0f,\"frame_bytes\":%zu}\n",
-      o.mode.c_str(), static_cast<unsigned long long>(sent),
+      "{\"summary\":true,\"mode\":\"%s\",\"family\":%d,\"sent\":%llu,\"refused\":%llu,"
+      "\"seconds\":%.3f,\"pps\":%.0f,\"frame_bytes\":%zu}\n",
+      o.mode.c_str(), target.family, static_cast<unsigned long long>(sent),
       static_cast<unsigned long long>(dropped), secs, static_cast<double>(sent) / secs, len);
   close(fd);
   return 0;

@@ -1,11 +1,17 @@
 """The defenses the flood benchmark compares, each set up in the server's
-namespace of a fresh lab and taken down with it."""
+namespace of a fresh lab and taken down with it. Each covers both
+families: the lab is the same for an IPv4 and an IPv6 flood.
+
+The kernel's settings are shared: net.ipv4.tcp_syncookies governs IPv6
+listeners too (tcp_syn_flood_action() and cookie_v6_check() read the
+same per-namespace value; the benchmark's v6 rows show it, SyncookiesSent
+moves with it), and one inet-family nftables table hooks both families."""
 
 from lab.daemon import Synguard
 from lab.expect import kernel_wscale
 
 from . import paths
-from .benchlab import BENCH_NET
+from .benchlab import BENCH_NET, BENCH_NET6
 
 METRICS_PORT = 9479
 NFT_TABLE = "sgbench_synproxy"
@@ -40,6 +46,7 @@ table netdev sgbench_floor {{
         type filter hook ingress device "{lab.server_if}" priority -500;
         policy accept;
         ip saddr {BENCH_NET} drop
+        ip6 saddr {BENCH_NET6} drop
     }}
 }}
 """)
@@ -65,7 +72,11 @@ class NftSynproxy(Defense):
     synproxy (which answers with its own cookies and replays the handshake
     to the listener once the client's ACK checks out), anything else
     invalid is dropped. nf_conntrack_tcp_loose = 0 so that a stray ACK
-    never creates a conntrack entry."""
+    never creates a conntrack entry.
+
+    The table is of the inet family, so the same rules hook IPv4 and IPv6;
+    only the MSS differs (the MTU less 40 or 60 bytes of headers), so the
+    synproxy rule is written once per family."""
 
     name = "nft-synproxy"
     label = "nftables synproxy"
@@ -73,11 +84,13 @@ class NftSynproxy(Defense):
     def setup(self, flab, port):
         lab = flab.lab
         ns = lab.server_ns
-        mss = flab.mtu - 40
         # Our wscale must be the one the listener itself would advertise.
         rmem = int(lab.sysctl(ns, "net.ipv4.tcp_rmem").split()[2])
         wscale = kernel_wscale(rmem, int(lab.sysctl(ns, "net.core.rmem_max")))
-        proxy = f"synproxy mss {mss} wscale {wscale} timestamp sack-perm"
+
+        def proxy(headers):
+            return (f"synproxy mss {flab.mtu - headers} wscale {wscale} "
+                    "timestamp sack-perm")
         lab.sysctl(ns, "net.ipv4.tcp_syncookies", 1)
         lab.run(ns, ["nft", "-f", "-"], input=f"""
 table inet {NFT_TABLE} {{
@@ -87,7 +100,8 @@ table inet {NFT_TABLE} {{
     }}
     chain input {{
         type filter hook input priority filter; policy accept;
-        tcp dport {port} ct state invalid,untracked {proxy}
+        meta nfproto ipv4 tcp dport {port} ct state invalid,untracked {proxy(40)}
+        meta nfproto ipv6 tcp dport {port} ct state invalid,untracked {proxy(60)}
         ct state invalid drop
     }}
 }}

@@ -1,15 +1,18 @@
-"""One defense under one flood: a fresh lab, the sink, the defense, then the
-flood and the legitimate clients together; counters are read when the
-clients start and when they end, both inside the flood."""
+"""One defense under one flood of one family: a fresh lab, the sink, the
+defense, then the flood and the legitimate clients (of the same family)
+together; counters are read when the clients start and when they end, both
+inside the flood. And the check of the generator's frames."""
 
 import dataclasses
+import sys
 import time
 
-from lab import peer_xdp
+from lab import LabError, peer_xdp
 
 from . import iperf, paths, probes, workload
-from .benchlab import FloodLab
+from .benchlab import FloodLab, bench_net
 from .defenses import METRICS_PORT, SynguardDefense
+from .procs import JsonProcess
 
 
 @dataclasses.dataclass
@@ -20,6 +23,9 @@ class Settings:
     client_timeout_ms: int = 2000  # one SYN retransmission (1 s) fits
     iperf_seconds: int = 10
     mtu: int = 1500
+    # IPv6: flow labels that nftables synproxy's checksum bug lets through
+    # (flood_packet.h); False shows the bug (synproxy answers no flood SYN).
+    nft_flow_label: bool = True
 
     def client_seconds(self):
         # Clients start 0.5 s into the flood and their last attempt ends
@@ -28,14 +34,15 @@ class Settings:
         return max(0.5, self.flood_seconds - 1.0 - timeout)
 
 
-def run_defense(defense, s, log=print):
+def run_defense(defense, s, family=4, log=print):
     port = workload.PORT
-    with FloodLab(mtu=s.mtu) as flab:
+    with FloodLab(mtu=s.mtu, family=family) as flab:
         sink = workload.start_sink(flab, s.flood_seconds + 30)
         defense.setup(flab, port)
         metrics = (METRICS_PORT, port) if defense.synguard else None
         try:
-            flood = workload.start_flood(flab, s.flood_rate, s.flood_seconds)
+            flood = workload.start_flood(flab, s.flood_rate, s.flood_seconds,
+                                         nft_flow_label=s.nft_flow_label)
             time.sleep(0.5)
             before = probes.snapshot(flab, sink.pid, metrics, flood.pid)
             clients = workload.start_clients(flab, s.client_rate,
@@ -51,6 +58,9 @@ def run_defense(defense, s, log=print):
     result = {
         "defense": defense.name,
         "label": defense.label,
+        "family": family,
+        "spoofed_sources": bench_net(family),
+        "server": flab.server_ip,
         # In the measuring window (the attacker's tx counter); the
         # generator's own average over the whole flood is kept too.
         "offered_pps": r.get("offered_pps", offered["pps"]),
@@ -71,20 +81,21 @@ def run_defense(defense, s, log=print):
     }
     if defense.synguard:
         result["synguard_exit"] = rc
-    log(f"  {defense.name}: offered {result['offered_pps']:,.0f}/s, absorbed "
-        f"{r['syn_pps']:,.0f}/s, legit {legit['ok']}/{legit['attempted']}")
+    log(f"  IPv{family} {defense.name}: offered "
+        f"{result['offered_pps']:,.0f}/s, absorbed {r['syn_pps']:,.0f}/s, "
+        f"legit {legit['ok']}/{legit['attempted']}")
     return result
 
 
-def run_iperf(s, log=print):
+def run_iperf(s, family=4, log=print):
     """Throughput of one established flow without and with synguard
     (reqsk) protecting iperf3's port; no flood. In between, with only an
     XDP_PASS program on the server's veth: on veth, any native XDP program
     turns off the peer's segmentation offload (the flow then arrives as
     MTU-sized packets), a cost of the lab that a physical NIC does not
     have; this row separates it from synguard's own."""
-    out = {}
-    with FloodLab(mtu=s.mtu) as flab:
+    out = {"family": family}
+    with FloodLab(mtu=s.mtu, family=family) as flab:
         lab = flab.lab
         out["without_synguard_bps"] = iperf.throughput(flab, s.iperf_seconds)
         peer_xdp.attach_pass(paths.xdp_object(), lab.server_ns, lab.server_if,
@@ -98,7 +109,68 @@ def run_iperf(s, log=print):
             out["with_synguard_bps"] = iperf.throughput(flab, s.iperf_seconds)
         finally:
             out["synguard_exit"] = sg.teardown()
-    log(f"  iperf3: {out['without_synguard_bps'] / 1e9:.2f} Gbit/s without, "
+    log(f"  iperf3 over IPv{family}: "
+        f"{out['without_synguard_bps'] / 1e9:.2f} Gbit/s without, "
         f"{out['xdp_pass_only_bps'] / 1e9:.2f} with XDP_PASS only, "
         f"{out['with_synguard_bps'] / 1e9:.2f} with synguard")
     return out
+
+
+def check_frames(family, s, count=32, log=print):
+    """The generator's frames of one family, checked twice in a lab without
+    defense or listener: taken apart by floodlab.framecheck (an independent
+    implementation) as they reach the server's interface, and judged by the
+    server's kernel, which answers each valid SYN to a closed port with a
+    RST and counts a bad checksum in Tcp.InCsumErrors instead."""
+    port = workload.PORT
+    with FloodLab(family=family) as flab:
+        lab = flab.lab
+        # A process in the server's namespace to read its counters through
+        # (/proc/PID/net), alive for the whole check; the lab stops it.
+        holder = lab.spawn(lab.server_ns, ["sleep", "60"])
+        cap = JsonProcess(lab, lab.server_ns,
+                          [sys.executable, "-m", "floodlab.framecheck",
+                           lab.server_if, str(port), str(count), "10",
+                           "1" if s.nft_flow_label else "0"],
+                          "frame capture")
+        if not cap.first(timeout=10).get("ready"):
+            raise LabError(f"frame capture: {''.join(cap.lines)}")
+        before = probes.tcp_counters(holder.pid)
+        flood = workload.start_flood(flab, 100, 5, port=port, count=count,
+                                     nft_flow_label=s.nft_flow_label)
+        offered = flood.wait(timeout=15)
+        seen = cap.wait(timeout=15)
+        # The RSTs go out in the SYNs' own softirq: done by now.
+        after = probes.tcp_counters(holder.pid)
+    kernel = {k: after[k] - before.get(k, 0) for k in after}
+    out = {"family": family, "sent": offered["sent"],
+           "frame_bytes": offered["frame_bytes"],
+           "captured": seen["checked"], "bad_count": seen["bad_count"],
+           "bad": seen["bad"], "destinations": seen["destinations"],
+           "kernel_in_segs": kernel["Tcp.InSegs"],
+           "kernel_csum_errors": kernel["Tcp.InCsumErrors"],
+           "kernel_rsts": kernel["Tcp.OutRsts"]}
+    log(f"  IPv{family} frames: {out['captured']} of {out['sent']} "
+        f"({out['frame_bytes']} bytes) taken apart, {out['bad_count']} bad; "
+        f"server kernel: {out['kernel_in_segs']} in, "
+        f"{out['kernel_csum_errors']} checksum errors, "
+        f"{out['kernel_rsts']} RSTs")
+    return out
+
+
+def frame_problems(check):
+    """What is wrong with a check_frames() result (empty: nothing)."""
+    family, wrong = check["family"], []
+    if check["sent"] == 0 or check["captured"] < check["sent"]:
+        wrong.append(f"IPv{family} frames: {check['captured']} of "
+                     f"{check['sent']} sent were captured")
+    if check["bad_count"]:
+        wrong.append(f"IPv{family} frames: {check['bad_count']} bad, e.g. "
+                     f"{check['bad'][0]['problems']}")
+    if check["kernel_csum_errors"]:
+        wrong.append(f"IPv{family} frames: the server counted "
+                     f"{check['kernel_csum_errors']} TCP checksum errors")
+    if check["kernel_rsts"] < check["sent"]:
+        wrong.append(f"IPv{family} frames: {check['sent']} sent, the server "
+                     f"answered {check['kernel_rsts']} with a RST")
+    return wrong

@@ -22,7 +22,10 @@ _STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq",
 TCP_KEYS = ("TcpExt.SyncookiesSent", "TcpExt.SyncookiesRecv",
             "TcpExt.SyncookiesFailed", "TcpExt.ListenDrops",
             "TcpExt.ListenOverflows", "TcpExt.TCPReqQFullDrop",
-            "TcpExt.TCPReqQFullDoCookies", "Tcp.PassiveOpens")
+            "TcpExt.TCPReqQFullDoCookies", "Tcp.PassiveOpens",
+            # Tcp.* counts both families (there is no Tcp6 MIB): what the
+            # server's TCP took in, and what it refused for a bad checksum.
+            "Tcp.InSegs", "Tcp.InErrs", "Tcp.InCsumErrors", "Tcp.OutRsts")
 
 
 def cpu_seconds():

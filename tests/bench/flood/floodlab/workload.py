@@ -41,12 +41,20 @@ def start_clients(flab, rate, duration, timeout_ms, port=PORT, progress=False):
     return JsonProcess(lab, lab.client_ns, argv, "connect loop")
 
 
-def start_flood(flab, rate, duration, port=PORT, mode="syn", progress=False):
+def start_flood(flab, rate, duration, port=PORT, mode="syn", progress=False,
+                count=0, nft_flow_label=True):
+    """Spoofed SYNs from the benchmark range of the lab's family (the
+    generator takes the family from --dst-ip). Over IPv6, with
+    nft_flow_label, every row gets the same frames, with flow labels that
+    nftables synproxy's checksum bug lets through (flood_packet.h says
+    why); without, synproxy drops every flood SYN unanswered."""
     lab = flab.lab
     argv = [paths.syn_flood(), "-i", lab.attacker_if, "--dst-mac",
             flab.server_mac, "--dst-ip", flab.server_ip, "--dport", str(port),
             "--mode", mode, "--rate", str(rate), "--duration",
-            f"{duration:.2f}"]
+            f"{duration:.2f}", "--count", str(count)]
+    if flab.family == 6 and nft_flow_label:
+        argv += ["--flow-label", "nft-synproxy"]
     if progress:
         argv.append("--progress")
     if shutil.which("taskset"):
