@@ -25,11 +25,12 @@ constexpr size_t kTcpCsum = 16;
 size_t TcpOffset(const FloodTarget& t) { return kEth + (t.family == 6 ? kIp6 : kIp4); }
 
 // What Linux 6.x puts in a SYN: MSS, SACK-permitted, timestamps, NOP,
-// window scale 7. The TSval sits at byte 6 of the options. The MSS is the
+// window scale 7. The TSval sits at byte 8 of the options (after MSS,
+// SACK-permitted and the timestamp's kind and length). The MSS is the
 // one of a 1500-byte MTU: 1460 over IPv4, 1440 over IPv6 (patched in).
 constexpr uint8_t kSynOptions[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
                                    0, 0, 0,    0,    0, 0, 1, 3,  3, 7};
-constexpr size_t kSynTsval = 6;
+constexpr size_t kSynTsval = 8;
 constexpr uint16_t kSynMss6 = 1440;
 // What Linux puts in a pure ACK: NOP, NOP, timestamps (TSval, TSecr).
 constexpr uint8_t kAckOptions[] = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0};

@@ -2,7 +2,8 @@
 few frames of a slow flood are captured on the server's interface (an
 AF_PACKET socket in the server's namespace, before any defense) and taken
 apart here: Ethernet type, IP version and lengths, the source inside the
-benchmark range, the destination, SYN alone, the MSS option, the IPv4
+benchmark range, the destination, SYN alone, Linux's SYN options (MSS,
+SACK-permitted, timestamps, NOP, window scale) with the family's MSS, the IPv4
 header checksum, and the TCP checksum over the pseudo-header of the family
 (RFC 793; RFC 8200 section 8.1).
 
@@ -39,10 +40,12 @@ def csum(data):
 
 
 def tcp_options(opts):
-    """{kind: bytes} of a TCP options field."""
-    out, i = {}, 0
+    """{kind: bytes} of a TCP options field, and "order": the kinds as
+    they come (NOPs included)."""
+    out, i = {"order": []}, 0
     while i < len(opts):
         kind = opts[i]
+        out["order"].append(kind)
         if kind == 0:
             break
         if kind == 1:
@@ -109,6 +112,10 @@ def check_frame(frame, port, nft_quirk=False):
     want = 1440 if family == 6 else 1460
     if mss != want:
         problems.append(f"MSS {mss}, not {want}")
+    # Linux's SYN: MSS, SACK-permitted, timestamps, NOP, window scale 7.
+    if opts["order"] != [2, 4, 8, 1, 3] or "malformed" in opts or \
+            len(opts.get(8, b"")) != 8 or opts.get(3) != b"\x07":
+        problems.append(f"options {tcp[20:doff].hex()}, not Linux's SYN set")
     return family, problems, str(ipaddress.ip_address(bytes(dst)))
 
 
