@@ -213,8 +213,6 @@ bool Daemon::RunSelfTests(ProtectedInterface* only) {
     self_test_ok_ = false;
     return true;
   }
-  // One interface's pass does not clear another's failure.
-  if (!only) self_test_ok_ = true;
   bool ok = true;
   for (auto& i : interfaces_) {
     if (only && i.get() != only) continue;
@@ -222,12 +220,11 @@ bool Daemon::RunSelfTests(ProtectedInterface* only) {
         RunSelfTest({.prog_fd = i->datapath().xdp_prog_fd(),
                      .port = probe_port->port,
                      .kernel_cookie = handoff_ == HandoffMode::kKernelCookie});
+    bool passed = true;
     if (!st) {
       spdlog::error("self-test on {}: {}", i->name(), st.error().message());
-      self_test_ok_ = ok = false;
-      continue;
-    }
-    if (st->answered && st->ack_accepted) {
+      passed = false;
+    } else if (st->answered && st->ack_accepted) {
       spdlog::info(
           "self-test passed on {}: a probe SYN got a correct SYN+ACK and its cookie "
           "validated",
@@ -237,9 +234,15 @@ bool Daemon::RunSelfTests(ProtectedInterface* only) {
       spdlog::warn("self-test on {}: {}", i->name(), st->detail);
     } else {
       spdlog::error("self-test failed on {}: {}", i->name(), st->detail);
-      self_test_ok_ = ok = false;
+      passed = false;
     }
+    i->set_self_test_ok(passed);
+    ok = ok && passed;
   }
+  // Every interface's last result counts: a re-attached interface that now
+  // passes clears its own earlier failure, never another's.
+  self_test_ok_ = true;
+  for (const auto& i : interfaces_) self_test_ok_ = self_test_ok_ && i->self_test_ok();
   return ok;
 }
 

@@ -62,6 +62,9 @@ class ProtectedInterface {
   void Lost(const LinkSample& now);
   // Waiting for the interface to come back (on_interface_loss: wait).
   bool missing() const { return watch_.missing(); }
+  // The last self-test on this interface passed (or was not a fault).
+  bool self_test_ok() const { return self_test_ok_; }
+  void set_self_test_ok(bool ok) { self_test_ok_ = ok; }
   InterfaceWatch& watch() { return watch_; }
   const InterfaceWatch& watch() const { return watch_; }
 
@@ -80,6 +83,7 @@ class ProtectedInterface {
   bool have_cfg_ = false;
   bool lists_on_ = false;
   InterfaceWatch watch_;
+  bool self_test_ok_ = false;
 };
 
 }  // namespace sg
