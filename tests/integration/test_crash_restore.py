@@ -26,7 +26,8 @@ import time
 
 from lab import counters, env, testing
 from lab.daemon import Synguard
-from test_faults import LOOP, SERVER, Keeper, summary
+from lab import traffic
+from lab.traffic import Keeper
 
 PORT = testing.PORT
 PIN_BASE = "/sys/fs/bpf/synguard"
@@ -138,18 +139,10 @@ class CrashRestoreTest(testing.LabTestCase):
         self.assertGreater(d.output().count("reloaded"), seen, d.output())
 
     def serve(self, l):
-        srv = l.spawn(l.server_ns, ["python3", "-c", SERVER, str(PORT)],
-                      stdout=subprocess.PIPE, text=True)
-        self.assertEqual(srv.stdout.readline().strip(), "listening")
-        srv.stdout.close()  # it prints nothing more; the lab stops it
+        traffic.serve(l)
 
     def loop(self, l, seconds, limit, pause=0.05):
-        out = l.run(l.client_ns, ["python3", "-c", LOOP, l.addresses(4)[0],
-                                  str(PORT), str(seconds), str(limit),
-                                  str(pause)],
-                    timeout=seconds + 30, check=False).stdout
-        ok, failed = summary(out)
-        return ok, failed, out
+        return traffic.loop(l, seconds, limit, pause)
 
     def connects(self, l, n=3):
         ok, failed, out = self.loop(l, 10, limit=n)

@@ -8,154 +8,19 @@ so a connection that opens proves synguard's programs answered it."""
 
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import tempfile
-import textwrap
-import threading
 import time
 
 from lab import counters, env, testing
+from lab.traffic import Keeper, summary
+from lab import traffic
 from lab.daemon import Synguard
 
 PORT = testing.PORT
 PIN_BASE = "/sys/fs/bpf/synguard"  # the default pin_dir; the daemon adds the netns inode
-
-# Echoes every connection until EOF, one thread each, so that a long-lived
-# connection and short ones can be served together.
-SERVER = textwrap.dedent("""
-    import socket, sys, threading
-    def serve(c):
-        with c:
-            c.settimeout(60)
-            try:
-                while True:
-                    b = c.recv(4096)
-                    if not b:
-                        return
-                    c.sendall(b)
-            except OSError:
-                pass
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(sys.argv[1])))
-    s.listen(1024)
-    print("listening", flush=True)
-    while True:
-        c, _ = s.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-""")
-
-# One connection kept open, 8 bytes each way every 100 ms, until stdin
-# closes or 120 s pass; one line per exchange so the test sees progress.
-KEEPER = textwrap.dedent("""
-    import select, socket, sys, time
-    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-    c.settimeout(2)
-    print("connected", flush=True)
-    n, end = 0, time.monotonic() + 120
-    try:
-        while time.monotonic() < end:
-            if select.select([sys.stdin], [], [], 0.1)[0] and not sys.stdin.read(1):
-                break
-            msg = b"%07d\\n" % (n % 10000000)
-            c.sendall(msg)
-            got = b""
-            while len(got) < len(msg):
-                b = c.recv(len(msg) - len(got))
-                if not b:
-                    raise OSError("closed by the server")
-                got += b
-            if got != msg:
-                raise OSError("echo mismatch")
-            n += 1
-            print("x", n, flush=True)
-    except OSError as e:
-        print("broken:", e, flush=True)
-        sys.exit(1)
-    print("exchanges", n, flush=True)
-""")
-
-# Opens connections one after another (1 byte echoed each) for a time,
-# bounded in count; prints every failure and a summary line.
-LOOP = textwrap.dedent("""
-    import socket, sys, time
-    host, port = sys.argv[1], int(sys.argv[2])
-    seconds, limit, pause = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-    ok = failed = 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and ok + failed < limit:
-        try:
-            c = socket.create_connection((host, port), timeout=5)
-            c.settimeout(5)
-            c.sendall(b"x")
-            if c.recv(1) != b"x":
-                raise OSError("no echo")
-            c.close()
-            ok += 1
-        except OSError as e:
-            failed += 1
-            print("failed:", e, flush=True)
-        time.sleep(pause)
-    print("ok", ok, "failed", failed, flush=True)
-""")
-
-
-def summary(text):
-    """(ok, failed) from LOOP's last line."""
-    words = text.strip().splitlines()[-1].split()
-    return int(words[1]), int(words[3])
-
-
-class Keeper:
-    """KEEPER running in the client namespace, its progress read by a
-    thread."""
-
-    def __init__(self, lab):
-        self.proc = lab.spawn(lab.client_ns,
-                              ["python3", "-c", KEEPER, lab.addresses(4)[0],
-                               str(PORT)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        self.count = 0
-        self.lines = []
-        self._connected = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        try:
-            self._connected.get(timeout=10)
-        except queue.Empty:
-            raise AssertionError(f"keeper did not connect: {self.lines}")
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            if line.startswith("connected"):
-                self._connected.put(True)
-            elif line.startswith("x "):
-                self.count = int(line.split()[1])
-
-    def still_exchanging(self, seconds=1.5):
-        """True if at least a few exchanges happen within seconds."""
-        start = self.count
-        time.sleep(seconds)
-        return self.count >= start + 5
-
-    def finish(self):
-        """Closes stdin; returns (exit status, its output)."""
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            rc = self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait(timeout=5)
-        time.sleep(0.1)  # the reader takes the last line
-        return rc, "".join(l for l in self.lines if not l.startswith("x "))
-
 
 class FaultsTest(testing.LabTestCase):
     # -- helpers ---------------------------------------------------------
@@ -186,24 +51,14 @@ class FaultsTest(testing.LabTestCase):
         self.stop_synguard(d)
 
     def serve(self, l):
-        srv = l.spawn(l.server_ns, ["python3", "-c", SERVER, str(PORT)],
-                      stdout=subprocess.PIPE, text=True)
-        self.assertEqual(srv.stdout.readline().strip(), "listening")
+        traffic.serve(l)
 
     def loop(self, l, seconds, limit=400, pause=0.05):
-        """Runs LOOP to completion; returns (ok, failed, output)."""
-        out = l.run(l.client_ns, ["python3", "-c", LOOP, l.addresses(4)[0],
-                                  str(PORT), str(seconds), str(limit),
-                                  str(pause)],
-                    timeout=seconds + 30, check=False).stdout
-        ok, failed = summary(out)
-        return ok, failed, out
+        """(ok, failed, output) of the client loop run to completion."""
+        return traffic.loop(l, seconds, limit, pause)
 
     def loop_async(self, l, seconds, limit=400, pause=0.05):
-        return l.spawn(l.client_ns, ["python3", "-c", LOOP,
-                                     l.addresses(4)[0], str(PORT),
-                                     str(seconds), str(limit), str(pause)],
-                       stdout=subprocess.PIPE, text=True)
+        return traffic.loop_async(l, seconds, limit, pause)
 
     def xdp_attached(self, l):
         link = l.run(l.server_ns, ["ip", "-o", "link", "show",

@@ -18,16 +18,14 @@ mode, that the TC handoff is on the new device too)."""
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import tempfile
-import textwrap
-import threading
 import time
 
 from lab import counters, env, nft, testing
 from lab.daemon import Synguard
+from lab import traffic
 
 PORT = testing.PORT
 # The default pin_dir; the daemon adds the netns inode.
@@ -38,134 +36,9 @@ FLOOD_SECONDS = 90   # longer than the test needs; the lab stops it
 GONE = "is gone; its XDP program went with it"
 BACK = "is back (ifindex"
 
-# Echoes every connection until EOF, one thread each.
-SERVER = textwrap.dedent("""
-    import socket, sys, threading
-    def serve(c):
-        with c:
-            c.settimeout(120)
-            try:
-                while True:
-                    b = c.recv(4096)
-                    if not b:
-                        return
-                    c.sendall(b)
-            except OSError:
-                pass
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(sys.argv[1])))
-    s.listen(1024)
-    print("listening", flush=True)
-    while True:
-        c, _ = s.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-""")
-
-# Connects one after another for a time (1 byte echoed each), bounded in
-# count; prints every failure and a summary line.
-LOOP = textwrap.dedent("""
-    import socket, sys, time
-    host, port = sys.argv[1], int(sys.argv[2])
-    seconds, limit = float(sys.argv[3]), int(sys.argv[4])
-    ok = failed = 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and ok + failed < limit:
-        try:
-            c = socket.create_connection((host, port), timeout=5)
-            c.settimeout(5)
-            c.sendall(b"x")
-            if c.recv(1) != b"x":
-                raise OSError("no echo")
-            c.close()
-            ok += 1
-        except OSError as e:
-            failed += 1
-            print("failed:", e, flush=True)
-        time.sleep(0.05)
-    print("ok", ok, "failed", failed, flush=True)
-""")
-
-# One connection kept open across the loss, 8 bytes each way every 200 ms.
-# Its timeout outlasts the gap: TCP retransmits until the link is back.
-KEEPER = textwrap.dedent("""
-    import select, socket, sys, time
-    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-    c.settimeout(60)
-    print("connected", flush=True)
-    n, end = 0, time.monotonic() + 150
-    try:
-        while time.monotonic() < end:
-            if select.select([sys.stdin], [], [], 0.2)[0] and not sys.stdin.read(1):
-                break
-            msg = b"%07d\\n" % n
-            c.sendall(msg)
-            got = b""
-            while len(got) < len(msg):
-                b = c.recv(len(msg) - len(got))
-                if not b:
-                    raise OSError("closed by the server")
-                got += b
-            if got != msg:
-                raise OSError("echo mismatch")
-            n += 1
-            print("x", n, flush=True)
-    except OSError as e:
-        print("broken:", e, flush=True)
-        sys.exit(1)
-    print("exchanges", n, flush=True)
-""")
-
 # GET the metrics page (inside the server namespace).
 SCRAPE = ("import sys, urllib.request\n"
           "print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
-
-
-class Keeper:
-    def __init__(self, lab):
-        self.proc = lab.spawn(lab.client_ns,
-                              ["python3", "-c", KEEPER, lab.addresses(4)[0],
-                               str(PORT)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        self.count = 0
-        self.lines = []
-        connected = queue.Queue()
-
-        def read():
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                if line.startswith("connected"):
-                    connected.put(True)
-                elif line.startswith("x "):
-                    self.count = int(line.split()[1])
-
-        threading.Thread(target=read, daemon=True).start()
-        try:
-            connected.get(timeout=10)
-        except queue.Empty:
-            raise AssertionError(f"keeper did not connect: {self.lines}")
-
-    def exchanging(self, within):
-        """True once a few more exchanges happen, waiting at most within s."""
-        start, deadline = self.count, time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.count >= start + 5:
-                return True
-            time.sleep(0.2)
-        return False
-
-    def finish(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            rc = self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait(timeout=5)
-        return rc, "".join(l for l in self.lines if not l.startswith("x "))
 
 
 def parse_metrics(text):
@@ -209,17 +82,11 @@ class InterfaceLossTest(testing.LabTestCase):
         return d.start()
 
     def serve(self, l):
-        srv = l.spawn(l.server_ns, ["python3", "-c", SERVER, str(PORT)],
-                      stdout=subprocess.PIPE, text=True)
-        self.assertEqual(srv.stdout.readline().strip(), "listening")
+        traffic.serve(l)
 
     def loop(self, l, seconds, limit=1000):
-        """(ok, failed, output) of LOOP run to completion."""
-        out = l.run(l.client_ns, ["python3", "-c", LOOP, l.addresses(4)[0],
-                                  str(PORT), str(seconds), str(limit)],
-                    timeout=seconds + 30, check=False).stdout
-        words = out.strip().splitlines()[-1].split()
-        return int(words[1]), int(words[3]), out
+        """(ok, failed, output) of the client loop run to completion."""
+        return traffic.loop(l, seconds, limit)
 
     def flood(self, l):
         mac = json.loads(l.run(l.server_ns, ["ip", "-j", "link", "show",
@@ -318,7 +185,8 @@ class InterfaceLossTest(testing.LabTestCase):
             self.assertIsNotNone(old_link, "no pinned XDP link")
             self.assertEqual(self.xdp_links(l, prog), [old_link["id"]])
 
-            keeper = Keeper(l)
+            keeper = traffic.Keeper(l, sock_timeout=60, lifetime=150,
+                                    period=0.2)
             self.flood(l)
             time.sleep(0.5)
             ok, failed, out = self.loop(l, 3)
