@@ -18,6 +18,7 @@
 #include "service/reload_plan.h"
 #include "service/restore_record.h"
 #include "service/stale_pins.h"
+#include "fake_proc_sys.h"
 #include "system/sysctl.h"
 #include "system/sysctl_guard.h"
 #include "tuning/sysctl_tuner.h"
@@ -27,10 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kNames[] = {"net.ipv4.tcp_syncookies",      "net.ipv4.tcp_timestamps",
-                              "net.ipv4.tcp_max_syn_backlog", "net.core.somaxconn",
-                              "net.ipv4.tcp_synack_retries",  "net.ipv4.tcp_abort_on_overflow"};
-
 class CrashRestore : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -39,6 +36,7 @@ class CrashRestore : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     root_ = dir_ + "/proc_sys";
+    tree_ = std::make_unique<test::FakeProcSysTree>(root_);
     record_ = dir_ + "/run/4026532000.restore.json";
     // An operator's values that differ from every target of both modes.
     Set("net.ipv4.tcp_syncookies", "0");
@@ -50,20 +48,9 @@ class CrashRestore : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void Set(const std::string& name, const std::string& value) {
-    fs::path p = SysctlPath(root_, name);
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << value << "\n";
-  }
-  std::string Get(const std::string& name) {
-    Result<std::string> v = ReadSysctl(root_, name);
-    return v ? *v : "<" + v.error().message() + ">";
-  }
-  std::map<std::string, std::string> Snapshot() {
-    std::map<std::string, std::string> m;
-    for (const char* n : kNames) m[n] = Get(n);
-    return m;
-  }
+  void Set(const std::string& name, const std::string& value) { tree_->Set(name, value); }
+  std::string Get(const std::string& name) { return tree_->Get(name); }
+  std::map<std::string, std::string> Snapshot() { return tree_->Snapshot(); }
   // What the daemon does: the journal rewrites the record on every call.
   std::unique_ptr<SysctlTuner> Tuner(HandoffMode mode, SysctlProfile p = {}) {
     return std::make_unique<SysctlTuner>(
@@ -88,6 +75,7 @@ class CrashRestore : public ::testing::Test {
   }
 
   std::string dir_, root_, record_;
+  std::unique_ptr<test::FakeProcSysTree> tree_;
   int journal_calls_ = 0;
 };
 

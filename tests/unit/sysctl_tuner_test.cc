@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "fake_proc_sys.h"
 #include "system/sysctl.h"
 #include "system/sysctl_guard.h"
 #include "tuning/sysctl_tuner.h"
@@ -22,7 +24,7 @@ class FakeProcSys : public ::testing::Test {
     root_ = fs::temp_directory_path() /
             ("sg-sysctl-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
+    tree_ = std::make_unique<test::FakeProcSysTree>(root_);
     Set("net.ipv4.tcp_syncookies", "1");
     Set("net.ipv4.tcp_timestamps", "1");
     Set("net.ipv4.tcp_max_syn_backlog", "256");
@@ -32,23 +34,9 @@ class FakeProcSys : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  void Set(const std::string& name, const std::string& value) {
-    fs::path p = SysctlPath(root_, name);
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << value << "\n";
-  }
-  std::string Get(const std::string& name) {
-    Result<std::string> v = ReadSysctl(root_, name);
-    return v ? *v : "<" + v.error().message() + ">";
-  }
-  std::map<std::string, std::string> Snapshot() {
-    std::map<std::string, std::string> m;
-    for (const char* n :
-         {"net.ipv4.tcp_syncookies", "net.ipv4.tcp_timestamps", "net.ipv4.tcp_max_syn_backlog",
-          "net.core.somaxconn", "net.ipv4.tcp_synack_retries", "net.ipv4.tcp_abort_on_overflow"})
-      m[n] = Get(n);
-    return m;
-  }
+  void Set(const std::string& name, const std::string& value) { tree_->Set(name, value); }
+  std::string Get(const std::string& name) { return tree_->Get(name); }
+  std::map<std::string, std::string> Snapshot() { return tree_->Snapshot(); }
   static std::map<std::string, std::string> ByName(const std::vector<SysctlChange>& changes) {
     std::map<std::string, std::string> m;
     for (const SysctlChange& c : changes) m[c.name] = c.old_value + "->" + c.new_value;
@@ -56,6 +44,7 @@ class FakeProcSys : public ::testing::Test {
   }
 
   std::string root_;
+  std::unique_ptr<test::FakeProcSysTree> tree_;
 };
 
 TEST_F(FakeProcSys, PlanForReqskChangesNothing) {
