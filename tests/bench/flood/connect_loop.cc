@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "percentile.h"
 #include "sock_io.h"
 
 namespace {
@@ -59,13 +60,6 @@ struct Tally {
 
 double MsBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 }  // namespace
@@ -125,8 +119,8 @@ int main(int argc, char** argv) {
         "{\"t\":%.3f,\"ok\":%llu,\"failed\":%llu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
         "\"inflight\":%zu}\n",
         std::chrono::duration<double>(now - t0).count(), static_cast<unsigned long long>(second.ok),
-        static_cast<unsigned long long>(second.failed), Percentile(second.ms, 0.5),
-        Percentile(second.ms, 0.99), open.size());
+        static_cast<unsigned long long>(second.failed), sgtest::Percentile(second.ms, 0.5),
+        sgtest::Percentile(second.ms, 0.99), open.size());
     std::fflush(stdout);
     second = Tally{};
   };
@@ -234,8 +228,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(attempts), static_cast<unsigned long long>(total.ok),
       static_cast<unsigned long long>(total.failed),
       attempts ? static_cast<double>(total.ok) / static_cast<double>(attempts) : 0.0,
-      Percentile(total.ms, 0.5), Percentile(total.ms, 0.99), Percentile(total.ms, 1.0),
-      errors.c_str());
+      sgtest::Percentile(total.ms, 0.5), sgtest::Percentile(total.ms, 0.99),
+      sgtest::Percentile(total.ms, 1.0), errors.c_str());
   close(ep);
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "payload.h"
+#include "percentile.h"
 #include "sock_io.h"
 #include "tcp_info_json.h"
 #include "util/unique_fd.h"
@@ -64,13 +65,6 @@ Outcome OneConnection(const Options& o, const sockaddr_storage& addr, socklen_t 
   return r;
 }
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +106,8 @@ int main(int argc, char** argv) {
       "{\"summary\":true,\"ok\":%d,\"failed\":%d,\"connect_ms_p50\":%.3f,"
       "\"connect_ms_p99\":%.3f,\"connect_ms_max\":%.3f,\"total_ms_p50\":%.3f,"
       "\"elapsed_ms\":%.1f}\n",
-      ok, o.count - ok, Percentile(connect_ms, 0.5), Percentile(connect_ms, 0.99),
-      Percentile(connect_ms, 1.0), Percentile(total_ms, 0.5), sgtest::MsSince(start));
+      ok, o.count - ok, sgtest::Percentile(connect_ms, 0.5), sgtest::Percentile(connect_ms, 0.99),
+      sgtest::Percentile(connect_ms, 1.0), sgtest::Percentile(total_ms, 0.5),
+      sgtest::MsSince(start));
   return ok == o.count ? 0 : 1;
 }
