@@ -16,7 +16,9 @@ constexpr uint64_t kNsPerSecond = 1000000000ull;
 // Every CONFIG_HZ the kernel's Kconfig offers, on any architecture.
 constexpr std::array<uint64_t, 7> kKernelHz = {24, 48, 100, 250, 300, 1000, 1200};
 
-Result<sg_clock_sample> Sample(int prog_fd) {
+}  // namespace
+
+Result<sg_clock_sample> SampleProgramClock(int prog_fd) {
   // An Ethernet-sized frame for the probe to write its readings into.
   std::array<uint8_t, 64> frame{};
   sg_clock_sample s{};
@@ -30,8 +32,6 @@ Result<sg_clock_sample> Sample(int prog_fd) {
   std::memcpy(&s, frame.data(), sizeof(s));
   return s;
 }
-
-}  // namespace
 
 uint64_t TickNs(uint64_t hz) { return hz ? (kNsPerSecond + hz / 2) / hz : 0; }
 
@@ -62,7 +62,7 @@ ProgramClock ClockFromSamples(uint64_t hz, const sg_clock_sample* samples, int n
 Result<ProgramClock> CalibrateProgramClock(int probe_prog_fd) {
   std::array<sg_clock_sample, 3> samples;
   for (auto& s : samples) {
-    Result<sg_clock_sample> r = Sample(probe_prog_fd);
+    Result<sg_clock_sample> r = SampleProgramClock(probe_prog_fd);
     if (!r) return r.take_error();
     s = *r;
   }
@@ -71,7 +71,7 @@ Result<ProgramClock> CalibrateProgramClock(int probe_prog_fd) {
     // No kernel config to read CONFIG_HZ from: count ticks over 50 ms.
     timespec pause{0, 50 * 1000 * 1000};
     nanosleep(&pause, nullptr);
-    Result<sg_clock_sample> later = Sample(probe_prog_fd);
+    Result<sg_clock_sample> later = SampleProgramClock(probe_prog_fd);
     if (!later) return later.take_error();
     hz = HzFromSamples(samples[0], *later);
     if (!hz)

@@ -30,6 +30,9 @@ uint64_t HzFromSamples(const sg_clock_sample& a, const sg_clock_sample& b);
 // (jiffies may lag a tick behind the clock that drives them).
 ProgramClock ClockFromSamples(uint64_t hz, const sg_clock_sample* samples, int n);
 
+// One run of the probe program (fd): a reading of each clock.
+Result<sg_clock_sample> SampleProgramClock(int probe_prog_fd);
+
 // Runs the probe program (fd) a few times; reads HZ from the kernel config
 // the probe saw, or measures it over about 50 ms when that is unreadable.
 Result<ProgramClock> CalibrateProgramClock(int probe_prog_fd);

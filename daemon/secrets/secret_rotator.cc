@@ -50,19 +50,25 @@ Status SecretRotator::PublishAndCommit(sg_secrets& s, uint64_t gen, const Publis
   return Ok();
 }
 
+Status SecretRotator::PutCurrentKey(uint64_t gen, sg_secrets& s) {
+  Result<sg_secret> key = source_.KeyFor(gen);
+  if (!key) return key.take_error();
+  s.current = gen & 1;
+  s.key[gen & 1] = *key;
+  s.key[gen & 1].expires_ns = kNoExpiry;
+  return Ok();
+}
+
 Status SecretRotator::Start(const PublishSecrets& publish) {
   const uint64_t now = clock_.NowNs();
   const uint64_t gen = EpochOf(now);
-  Result<sg_secret> cur = source_.KeyFor(gen);
-  if (!cur) return cur.take_error().Context("make the first cookie secret");
   sg_secrets s{};
-  s.current = gen & 1;
-  s.key[gen & 1] = *cur;
-  s.key[gen & 1].expires_ns = kNoExpiry;
+  if (Status st = PutCurrentKey(gen, s); !st)
+    return st.take_error().Context("make the first cookie secret");
   // The previous epoch's key matters only when other hosts (or our previous
   // run) issued cookies with it: a fleet key yields the same key again, a
   // random source would yield a useless new one.
-  const uint64_t prev_expires = gen * interval_ns_ + grace_ns_;
+  const uint64_t prev_expires = GraceEndOf(gen);
   if (gen > 0 && prev_expires > now && source_.deterministic()) {
     Result<sg_secret> prev = source_.KeyFor(gen - 1);
     if (!prev) return prev.take_error().Context("derive the previous cookie secret");
@@ -87,14 +93,11 @@ Status SecretRotator::Resume(const sg_secrets& previous, const PublishSecrets& p
     return PublishAndCommit(s, gen, publish, "publish the resumed cookie secret");
   }
   // The old key sits in the other slot: keep it there for its grace.
-  Result<sg_secret> cur = source_.KeyFor(gen);
-  if (!cur) return cur.take_error().Context("make the first cookie secret");
   sg_secrets s{};
-  s.current = gen & 1;
-  s.key[gen & 1] = *cur;
-  s.key[gen & 1].expires_ns = kNoExpiry;
+  if (Status st = PutCurrentKey(gen, s); !st)
+    return st.take_error().Context("make the first cookie secret");
   s.key[prev_slot] = previous.key[prev_slot];
-  const uint64_t grace_end = gen * interval_ns_ + grace_ns_;
+  const uint64_t grace_end = GraceEndOf(gen);
   s.key[prev_slot].expires_ns = grace_end > now ? grace_end : now + grace_ns_;
   return PublishAndCommit(s, gen, publish, "publish the resumed cookie secrets");
 }
@@ -114,7 +117,7 @@ Status SecretRotator::RotateTo(uint64_t gen, const PublishSecrets& publish) {
   }
   // Step 2: flip, and give the old key its grace from the rotation time.
   next.current = slot;
-  next.key[slot ^ 1].expires_ns = gen * interval_ns_ + grace_ns_;
+  next.key[slot ^ 1].expires_ns = GraceEndOf(gen);
   return PublishAndCommit(next, gen, publish, "switch to the next cookie secret (step 2 of 2)");
 }
 

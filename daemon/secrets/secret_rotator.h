@@ -80,6 +80,11 @@ class SecretRotator {
 
  private:
   uint64_t EpochOf(uint64_t now_ns) const { return now_ns / interval_ns_; }
+  // When the key that gen replaces stops being accepted.
+  uint64_t GraceEndOf(uint64_t gen) const { return gen * interval_ns_ + grace_ns_; }
+  // Makes gen's key the current one in s (slot gen & 1, no expiry); the
+  // other slot is left as it is.
+  Status PutCurrentKey(uint64_t gen, sg_secrets& s);
   // Rotates from generation_ to gen, whose slot (gen & 1) must be the idle one.
   Status RotateTo(uint64_t gen, const PublishSecrets& publish);
   Status PublishAndCommit(sg_secrets& s, uint64_t gen, const PublishSecrets& publish,

@@ -1,6 +1,5 @@
 #include "service/summed_map.h"
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 
@@ -30,8 +29,7 @@ Status SummedPerCpuMap::Lookup(uint32_t key, std::span<uint64_t> out) const {
   std::vector<uint64_t> one(out.size());
   std::lock_guard<std::mutex> lock(mu_);
   for (const UniqueFd& fd : fds_) {
-    if (bpf_map_lookup_elem(fd.get(), &key, one.data()))
-      return Error::FromErrno("read per-CPU counters (key " + std::to_string(key) + ")");
+    if (Status s = BpfPerCpuMap(fd.get(), value_size_).Lookup(key, one); !s) return s;
     for (size_t i = 0; i < out.size(); ++i) out[i] += one[i];
   }
   return Ok();

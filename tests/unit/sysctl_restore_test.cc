@@ -56,7 +56,7 @@ class CrashRestore : public ::testing::Test {
     return std::make_unique<SysctlTuner>(
         root_, p, mode, [this](const std::vector<SavedSysctl>& saved) {
           ++journal_calls_;
-          EXPECT_TRUE(WriteRestoreRecord(record_, {.netns_id = "", .sysctls = saved}));
+          EXPECT_TRUE(WriteRestoreRecord(record_, {.netns_id = "", .sysctls = saved, .clsact = {}}));
         });
   }
   // What a restarted daemon does first.
