@@ -20,11 +20,10 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 
-from lab import counters, env, testing
+from lab import counters, env, flood, testing
 from lab.daemon import Synguard
 from lab import traffic
 from lab.traffic import Keeper
@@ -337,14 +336,7 @@ class CrashRestoreTest(testing.LabTestCase):
         keeper = Keeper(l)
         self.connects(l)
         sg = counters.SynguardCounters(l)
-        mac = json.loads(l.run(l.server_ns, ["ip", "-j", "link", "show",
-                                             l.server_if]).stdout)[0]["address"]
-        flood = l.spawn(l.attacker_ns, [env.path("SG_SYN_FLOOD"), "-i",
-                                        l.attacker_if, "--dst-mac", mac,
-                                        "--dst-ip", l.addresses(4)[0],
-                                        "--dport", str(PORT), "--mode", "syn",
-                                        "--rate", "20000", "--duration", "12"],
-                        stdout=subprocess.PIPE, text=True)
+        syns = flood.start(l, PORT, rate=20000, seconds=12)
         time.sleep(1)
         tc_before_kill = self.tc_filter(l)
         self.kill9(first)
@@ -371,7 +363,7 @@ class CrashRestoreTest(testing.LabTestCase):
             self.assertEqual(self.tc_filter(l), tc_before_kill)
         self.assertLess(time.monotonic() - kill_time, 11,
                         "the checks ran past the flood")
-        flood_out = flood.communicate(timeout=30)[0]
+        flood_out = syns.communicate(timeout=30)[0]
         sent = json.loads(flood_out.strip().splitlines()[-1])["sent"]
         self.assertGreater(sent, 50000, flood_out)
 

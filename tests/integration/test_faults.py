@@ -10,11 +10,10 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 
-from lab import counters, env, testing
+from lab import counters, env, flood, testing
 from lab.traffic import Keeper, summary
 from lab import traffic
 from lab.daemon import Synguard
@@ -206,26 +205,18 @@ class FaultsTest(testing.LabTestCase):
         self.run_in_lab(self._ack_flood, attacker=True)
 
     def _ack_flood(self, l, tmp):
-        flood_bin = env.path("SG_SYN_FLOOD")
         self.serve(l)
         d = self.daemon(l, None)
         sg = counters.SynguardCounters(l)
-        mac = json.loads(l.run(l.server_ns, ["ip", "-j", "link", "show",
-                                             l.server_if]).stdout)[0]["address"]
         drops = {"reqsk": ("DROP_BAD_MAC", "DROP_EXPIRED", "DROP_UNKNOWN_KEY"),
                  "kernel-cookie": ("DROP_KERNEL_COOKIE",)}[self.mode]
         before_sg, before = sg.read(), counters.snmp(l.server_ns)
 
-        flood = l.spawn(l.attacker_ns, [flood_bin, "-i", l.attacker_if,
-                                        "--dst-mac", mac, "--dst-ip",
-                                        l.addresses(4)[0], "--dport",
-                                        str(PORT), "--mode", "ack",
-                                        "--rate", "0", "--duration", "5"],
-                        stdout=subprocess.PIPE, text=True)
+        acks = flood.start(l, PORT, rate=0, seconds=5, mode="ack")
         time.sleep(0.3)  # the legit loop runs inside the flood
         ok, failed, out = self.loop(l, 4, limit=200, pause=0.02)
         established = counters.sockets(l.server_ns, "established", PORT)
-        flood_out = flood.communicate(timeout=30)[0]
+        flood_out = acks.communicate(timeout=30)[0]
         after_sg, after = sg.read(), counters.snmp(l.server_ns)
 
         self.assertEqual(failed, 0, out)

@@ -25,7 +25,7 @@ import time
 
 from lab import counters, env, nft, testing
 from lab.daemon import Synguard
-from lab import traffic
+from lab import flood, metrics, traffic
 
 PORT = testing.PORT
 # The default pin_dir; the daemon adds the netns inode.
@@ -35,34 +35,6 @@ FLOOD_PPS = 10000    # spoofed SYNs per second: steady, and well absorbed
 FLOOD_SECONDS = 90   # longer than the test needs; the lab stops it
 GONE = "is gone; its XDP program went with it"
 BACK = "is back (ifindex"
-
-# GET the metrics page (inside the server namespace).
-SCRAPE = ("import sys, urllib.request\n"
-          "print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
-
-
-def parse_metrics(text):
-    """{(name, frozenset(labels.items())): value}"""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        head, value = line.rsplit(" ", 1)
-        name, _, labels = head.partition("{")
-        pairs = []
-        for item in labels.rstrip("}").split(","):
-            if "=" in item:
-                k, v = item.split("=", 1)
-                pairs.append((k, v.strip('"')))
-        out[(name, frozenset(pairs))] = float(value)
-    return out
-
-
-def series(metrics, name, **labels):
-    """Values of name whose labels include labels."""
-    want = set(labels.items())
-    return [v for (n, ls), v in metrics.items() if n == name and want <= ls]
-
 
 class InterfaceLossTest(testing.LabTestCase):
     # -- helpers ---------------------------------------------------------
@@ -88,17 +60,6 @@ class InterfaceLossTest(testing.LabTestCase):
         """(ok, failed, output) of the client loop run to completion."""
         return traffic.loop(l, seconds, limit)
 
-    def flood(self, l):
-        mac = json.loads(l.run(l.server_ns, ["ip", "-j", "link", "show",
-                                             l.server_if]).stdout)[0]["address"]
-        return l.spawn(l.attacker_ns,
-                       [env.path("SG_SYN_FLOOD"), "-i", l.attacker_if,
-                        "--dst-mac", mac, "--dst-ip", l.addresses(4)[0],
-                        "--dport", str(PORT), "--mode", "syn",
-                        "--rate", str(FLOOD_PPS),
-                        "--duration", str(FLOOD_SECONDS)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
     def status(self, l):
         st = json.loads(l.run(l.server_ns, [env.synguard(), "status",
                                             "--json"], check=False).stdout)
@@ -108,12 +69,9 @@ class InterfaceLossTest(testing.LabTestCase):
         if not getattr(l, "_loopback_syns", False):
             # The lab drops every pure SYN in the server namespace; the
             # scrape stays on its loopback, let through (as test_prometheus).
-            l.run(l.server_ns, ["nft", "insert", "rule", "inet", nft.TABLE,
-                                "input", "iifname", "lo", "accept"])
+            nft.allow_loopback(l.server_ns)
             l._loopback_syns = True
-        out = l.run(l.server_ns, ["python3", "-c", SCRAPE,
-                                  f"http://{METRICS}/metrics"]).stdout
-        return parse_metrics(out)
+        return metrics.parse(metrics.scrape(l, METRICS))
 
     @staticmethod
     def xdp_prog(l, ifname):
@@ -187,7 +145,7 @@ class InterfaceLossTest(testing.LabTestCase):
 
             keeper = traffic.Keeper(l, sock_timeout=60, lifetime=150,
                                     period=0.2)
-            self.flood(l)
+            flood.start(l, PORT, FLOOD_PPS, FLOOD_SECONDS)
             time.sleep(0.5)
             ok, failed, out = self.loop(l, 3)
             self.assertEqual(failed, 0, out)
@@ -206,19 +164,19 @@ class InterfaceLossTest(testing.LabTestCase):
             self.assertTrue(st[l.server_if]["missing"], st)
             self.assertFalse(st[other]["missing"], st)
             m = self.metrics(l)
-            self.assertEqual(series(m, "synguard_interface_attached",
-                                    interface=l.server_if), [0])
-            self.assertEqual(series(m, "synguard_xdp_attached_info",
-                                    interface=l.server_if), [])
-            self.assertEqual(series(m, "synguard_interface_losses_total",
-                                    interface=l.server_if), [1])
-            self.assertEqual(series(m, "synguard_xdp_attached_info",
-                                    interface=other), [1])
+            self.assertEqual(metrics.series(m, "synguard_interface_attached",
+                                            interface=l.server_if), [0])
+            self.assertEqual(metrics.series(m, "synguard_xdp_attached_info",
+                                            interface=l.server_if), [])
+            self.assertEqual(metrics.series(m, "synguard_interface_losses_total",
+                                            interface=l.server_if), [1])
+            self.assertEqual(metrics.series(m, "synguard_xdp_attached_info",
+                                            interface=other), [1])
             self.assertEqual(self.xdp_prog(l, other)[1], other_prog)
             # The defunct link is closed and its pin gone.
             self.assertIsNone(self.pinned_link(l, l.server_if))
             self.assertEqual(self.xdp_links(l, prog), [])
-            synacks = series(m, "synguard_synacks_sent_total")[0]
+            synacks = metrics.series(m, "synguard_synacks_sent_total")[0]
 
             # -- and comes back --------------------------------------------
             l.recreate_server_link()
@@ -246,14 +204,14 @@ class InterfaceLossTest(testing.LabTestCase):
             self.assertEqual(failed, 0, out + d.output())
             self.assertGreater(ok, 20, out)
             m = self.metrics(l)
-            answered = series(m, "synguard_synacks_sent_total")[0] - synacks
+            answered = metrics.series(m, "synguard_synacks_sent_total")[0] - synacks
             # The flood is answered by cookies, not the kernel: far more
             # SYN+ACKs than clients.
             self.assertGreater(answered, 10 * ok, m)
-            self.assertEqual(series(m, "synguard_interface_attached",
-                                    interface=l.server_if), [1])
-            self.assertEqual(len(series(m, "synguard_xdp_attached_info",
-                                        interface=l.server_if)), 1)
+            self.assertEqual(metrics.series(m, "synguard_interface_attached",
+                                            interface=l.server_if), [1])
+            self.assertEqual(len(metrics.series(m, "synguard_xdp_attached_info",
+                                                interface=l.server_if)), 1)
             st = self.status(l)
             self.assertFalse(st[l.server_if]["missing"], st)
             self.assertEqual(st[l.server_if]["xdp_prog_id"], prog)
@@ -289,9 +247,9 @@ class InterfaceLossTest(testing.LabTestCase):
             ok, failed, out = self.loop(l, 3)
             self.assertEqual(failed, 0, out + d.output())
             self.assertGreater(ok, 10, out)
-            self.assertEqual(series(self.metrics(l),
-                                    "synguard_interface_losses_total",
-                                    interface=l.server_if), [2])
+            self.assertEqual(metrics.series(self.metrics(l),
+                                            "synguard_interface_losses_total",
+                                            interface=l.server_if), [2])
 
             # -- the device stays, its link is detached from outside ---------
             link = self.pinned_link(l, l.server_if)

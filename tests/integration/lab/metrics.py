@@ -20,17 +20,30 @@ def scrape(lab, listen=DEFAULT_LISTEN):
                ns=lab.server_ns).stdout
 
 
+_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse(text):
+    """{(name, frozenset(labels.items())): value} for every sample."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _LINE.match(line)
+        if m:
+            labels = frozenset(_LABEL.findall(m.group(2) or ""))
+            out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def series(samples, name, **labels):
+    """Values of name (from parse()) whose labels include labels."""
+    want = {(k, str(v)) for k, v in labels.items()}
+    return [v for (n, ls), v in samples.items() if n == name and want <= ls]
+
+
 def sample(text, name, **labels):
     """The value of the series name{labels} (exact label set), or None."""
-    want = {k: str(v) for k, v in labels.items()}
-    for line in text.splitlines():
-        if not line.startswith(name) or line.startswith("#"):
-            continue
-        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)', line)
-        if not m or m.group(1) != name:
-            continue
-        got = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"',
-                              m.group(2) or ""))
-        if got == want:
-            return float(m.group(3))
-    return None
+    want = frozenset((k, str(v)) for k, v in labels.items())
+    return parse(text).get((name, want))

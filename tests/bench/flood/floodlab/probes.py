@@ -13,7 +13,9 @@ import dataclasses
 import os
 import time
 
-from . import netns_http, prom
+from lab import metrics
+
+from . import netns_http
 
 HZ = os.sysconf("SC_CLK_TCK")
 _STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq",
@@ -62,15 +64,20 @@ def tcp_counters(pid):
     return out
 
 
+def _total(samples, name, **labels):
+    """Sum of name's samples whose labels include labels."""
+    return sum(metrics.series(samples, name, **labels))
+
+
 def synguard_counters(ns, metrics_port, port):
     text = netns_http.get(ns, f"http://127.0.0.1:{metrics_port}/metrics")
-    s = prom.parse(text)
+    s = metrics.parse(text)
     out = {
-        "syns": prom.total(s, "synguard_port_syns_total", port=str(port)),
-        "synacks": prom.total(s, "synguard_synacks_sent_total"),
-        "drops": prom.total(s, "synguard_packets_total", verdict="drop"),
-        "handoffs_ok": prom.total(s, "synguard_handoffs_total", result="ok"),
-        "cookie_valid": prom.total(s, "synguard_cookie_acks_total",
+        "syns": _total(s, "synguard_port_syns_total", port=str(port)),
+        "synacks": _total(s, "synguard_synacks_sent_total"),
+        "drops": _total(s, "synguard_packets_total", verdict="drop"),
+        "handoffs_ok": _total(s, "synguard_handoffs_total", result="ok"),
+        "cookie_valid": _total(s, "synguard_cookie_acks_total",
                                    result="valid"),
     }
     # Every reason and handoff result too: what a failed handshake left.
