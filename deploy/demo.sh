@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing (Debian packages),
 # builds with CMake into build/, then shows synguard absorbing a spoofed SYN
-# flood while real clients keep connecting, in a lab of network namespaces
-# that it makes and removes itself (tests/bench/flood/demo.py). About 20 s
-# of live figures, then a summary. Traffic never leaves the lab.
-# Run as root on Debian 12:   bash deploy/demo.sh [--seconds N] [--handoff kernel-cookie]
+# flood while real clients keep connecting, over IPv4 and IPv6 at once, in
+# a lab of network namespaces that it makes and removes itself
+# (tests/bench/flood/demo.py). About 20 s of live figures, then a summary
+# per family. Traffic never leaves the lab. Every option goes to demo.py.
+# Run as root on Debian 12:
+#   bash deploy/demo.sh [--seconds N] [--handoff kernel-cookie] [--family 4|6|both]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build

@@ -2,8 +2,9 @@
 """Faults with real clients connected: kill -9 of the daemon (with and
 without leave_pinned_on_exit), secret rotation at the shortest interval the
 config allows under steady handshakes, a random-cookie ACK flood at full
-speed from the attacker, and the sysctls synguard leaves behind on every
-exit path. Every pure SYN is dropped by netfilter in the server namespace,
+speed from the attacker over IPv4 and IPv6 at once while clients of both
+families connect, and the sysctls synguard leaves behind on every exit
+path. Every pure SYN is dropped by netfilter in the server namespace,
 so a connection that opens proves synguard's programs answered it."""
 
 import json
@@ -56,8 +57,8 @@ class FaultsTest(testing.LabTestCase):
         """(ok, failed, output) of the client loop run to completion."""
         return traffic.loop(l, seconds, limit, pause)
 
-    def loop_async(self, l, seconds, limit=400, pause=0.05):
-        return traffic.loop_async(l, seconds, limit, pause)
+    def loop_async(self, l, seconds, limit=400, pause=0.05, family=4):
+        return traffic.loop_async(l, seconds, limit, pause, family=family)
 
     def xdp_attached(self, l):
         link = l.run(l.server_ns, ["ip", "-o", "link", "show",
@@ -212,26 +213,47 @@ class FaultsTest(testing.LabTestCase):
                  "kernel-cookie": ("DROP_KERNEL_COOKIE",)}[self.mode]
         before_sg, before = sg.read(), counters.snmp(l.server_ns)
 
-        acks = flood.start(l, PORT, rate=0, seconds=5, mode="ack")
-        time.sleep(0.3)  # the legit loop runs inside the flood
-        ok, failed, out = self.loop(l, 4, limit=200, pause=0.02)
+        # Both families at once, together as fast as one CPU sends them
+        # (the load one flood had): the IPv4 ACKs take synguard's IPv4
+        # parsing and cookie check, the IPv6 ones its IPv6 path.
+        acks = flood.start_families(l, PORT, rate=0, seconds=5, mode="ack")
+        time.sleep(0.3)  # the legit loops run inside the flood
+        # A client loop per family, side by side, together about as many
+        # connections as one loop made before.
+        loops = {f: self.loop_async(l, 4, limit=100, pause=0.04, family=f)
+                 for f in flood.FAMILIES}
+        outs = {f: p.communicate(timeout=40)[0] for f, p in loops.items()}
         established = counters.sockets(l.server_ns, "established", PORT)
-        flood_out = acks.communicate(timeout=30)[0]
+        sent = {f: flood.summary(p)["sent"] for f, p in acks.items()}
         after_sg, after = sg.read(), counters.snmp(l.server_ns)
 
-        self.assertEqual(failed, 0, out)
-        self.assertGreater(ok, 20, out)
-        sent = json.loads(flood_out.strip().splitlines()[-1])["sent"]
+        legit = {}
+        for f, out in outs.items():
+            ok, failed = summary(out)
+            self.assertEqual(failed, 0, f"IPv{f}: {out}")
+            self.assertGreater(ok, 20, f"IPv{f}: {out}")
+            legit[f] = ok
         dropped = sum(counters.delta(before_sg, after_sg, drops).values())
-        self.assertGreater(sent, 10000, flood_out)
+        self.assertGreater(sum(sent.values()), 10000, sent)
+        for f, n in sent.items():
+            self.assertGreater(n, 5000, f"IPv{f} flood: {sent}")
         self.assertGreater(dropped, 10000, (sent, after_sg))
+        tcp = counters.delta(before, after, ["Tcp.PassiveOpens",
+                                             "Tcp.OutRsts"])
         # Every socket the server made is a legit client's.
-        opens = counters.delta(before, after, ["Tcp.PassiveOpens"])
-        self.assertEqual(opens["Tcp.PassiveOpens"], ok, (opens, out))
-        client = l.addresses(4)[1]
+        self.assertEqual(tcp["Tcp.PassiveOpens"], sum(legit.values()),
+                         (tcp, outs))
+        # No flood ACK of either family reached the server's TCP: it would
+        # have answered each (no socket) with a RST. The legit clients
+        # close with a FIN.
+        self.assertEqual(tcp["Tcp.OutRsts"], 0, (tcp, sent, after_sg))
+        clients = [l.addresses(f)[1] for f in flood.FAMILIES]
         for line in established:
-            self.assertIn(client, line.split()[-1], established)
-        print(f"ack flood: sent {sent}, dropped {dropped}, legit ok {ok}")
+            peer = line.split()[-1]
+            self.assertTrue(any(c in peer for c in clients), established)
+        print(f"ack flood: sent {sent[4]} (IPv4) + {sent[6]} (IPv6), "
+              f"dropped {dropped}, legit ok {legit[4]} (IPv4) + "
+              f"{legit[6]} (IPv6)")
         self.stop(d)
 
     # -- 4. sysctls after exit paths ---------------------------------------

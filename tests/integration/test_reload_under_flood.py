@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SIGHUP while the attacker floods: the attacker sends spoofed SYNs at
-three ports while a real client connects to the kept port in a loop, and
-the daemon reloads
+three ports, over IPv4 and IPv6 at once, while a real client connects to
+the kept port in a loop, over each family in turn, and the daemon reloads
 
   (a) a config that adds a port (with a server on it) and removes one: the
       added port is answered with cookie SYN+ACKs from then on (status
@@ -30,10 +30,11 @@ from lab.echo import EchoServer, run_client
 from lab.run import run
 
 KEPT, REMOVED, ADDED = testing.PORT, testing.PORT + 1, testing.PORT + 2
-# Spoofed SYNs per second per port: a flood for the listeners' queues, and
-# well below what the shared two-core lab machine can absorb, so that a
-# failed connect means the reload, not the machine.
+# Spoofed SYNs per second per port, half over each family: a flood for the
+# listeners' queues, and well below what the shared two-core lab machine
+# can absorb, so that a failed connect means the reload, not the machine.
 FLOOD_PPS = 3000
+FAMILIES = flood.FAMILIES
 SCENARIO_LIMIT = 90     # seconds; the client loop and the floods stop by then
 SETTLE = 3.0            # seconds of flood between the checks
 
@@ -62,6 +63,14 @@ class ReloadUnderFloodTest(testing.LabTestCase):
         self.fail(f"expected {count} x '{needle}' in the daemon's output "
                   f"(exit {d.proc.poll()}):\n{d.output()}")
 
+    def connect_both(self, l, port):
+        """5 connections over each family to port, every one must work."""
+        for f in FAMILIES:
+            rc, recs, summ = run_client(l, l.addresses(f)[0], 5, nbytes=100,
+                                        port=port)
+            self.assertEqual((summ["ok"], summ["failed"]), (5, 0),
+                             f"IPv{f}: {recs}")
+
     def status(self, l):
         st = json.loads(run([env.synguard(), "status", "--json"],
                             ns=l.server_ns).stdout)
@@ -71,7 +80,6 @@ class ReloadUnderFloodTest(testing.LabTestCase):
     def test_reload_under_flood(self):
         with testing.lab(attacker=True) as l, \
                 tempfile.TemporaryDirectory() as tmp:
-            server = l.addresses(4)[0]
             nft.allow_loopback(l.server_ns)  # the metrics scrapes
             for port in (REMOVED, ADDED):
                 nft.count_syns_to(l.server_ns, port)
@@ -86,21 +94,26 @@ class ReloadUnderFloodTest(testing.LabTestCase):
             d.start()
             self._daemons.append(d)
 
-            floods = [flood.start(l, p, FLOOD_PPS, SCENARIO_LIMIT)
-                      for p in (KEPT, REMOVED, ADDED)]
+            floods = [proc for p in (KEPT, REMOVED, ADDED)
+                      for proc in flood.start_families(
+                          l, p, FLOOD_PPS, SCENARIO_LIMIT).values()]
             results, stop = [], threading.Event()
             loop_end = time.monotonic() + SCENARIO_LIMIT
 
             def steady_client():
-                # Steady, not a flood: 5 connections, a pause, again.
-                for _ in range(5000):
+                # Steady, not a flood: 5 connections, a pause, again, over
+                # IPv4 and IPv6 in turn.
+                for i in range(5000):
                     if stop.is_set() or time.monotonic() > loop_end:
                         return
-                    rc, recs, summ = run_client(l, server, 5, nbytes=100,
-                                                port=KEPT, quiet=False)
+                    family = FAMILIES[i % len(FAMILIES)]
+                    rc, recs, summ = run_client(l, l.addresses(family)[0], 5,
+                                                nbytes=100, port=KEPT,
+                                                quiet=False)
                     results.append((time.monotonic(), summ["ok"],
                                     summ["failed"],
-                                    [r for r in recs if not r.get("ok", True)]))
+                                    [r for r in recs if not r.get("ok", True)],
+                                    family))
                     time.sleep(0.05)
 
             client = threading.Thread(target=steady_client)
@@ -113,11 +126,14 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                 _, ports = self.status(l)
                 self.assertEqual(set(ports), {KEPT, REMOVED}, ports)
                 self.assertGreater(ports[REMOVED]["synack_sent"], 0, ports)
-                rc, _, summ = run_client(l, server, 1, nbytes=100, port=ADDED,
-                                         connect_timeout_ms=1000)
-                self.assertEqual(summ["failed"], 1,
-                                 "a connect to the unprotected port opened "
-                                 "although netfilter drops its SYNs")
+                for f in FAMILIES:
+                    rc, _, summ = run_client(l, l.addresses(f)[0], 1,
+                                             nbytes=100, port=ADDED,
+                                             connect_timeout_ms=1000)
+                    self.assertEqual(summ["failed"], 1,
+                                     f"an IPv{f} connect to the unprotected "
+                                     "port opened although netfilter drops "
+                                     "its SYNs")
                 self.assertGreater(nft.syns_to(l.server_ns, ADDED), 0)
 
                 # (a) add ADDED, remove REMOVED.
@@ -145,9 +161,7 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                 self.assertGreater(removed1 - removed0, FLOOD_PPS * SETTLE / 4,
                                    "SYNs to the removed port do not reach the "
                                    "kernel")
-                rc, recs, summ = run_client(l, server, 5, nbytes=100,
-                                            port=ADDED)
-                self.assertEqual((summ["ok"], summ["failed"]), (5, 0), recs)
+                self.connect_both(l, ADDED)
 
                 # (b) a file that does not parse, then one that is invalid.
                 scrape = metrics.scrape(l)
@@ -190,10 +204,14 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                                    FLOOD_PPS * SETTLE / 4, ports)
                 self.assertGreater(nft.syns_to(l.server_ns, REMOVED) - removed2,
                                    FLOOD_PPS * SETTLE / 4)
-                rc, recs, summ = run_client(l, server, 5, nbytes=100,
-                                            port=ADDED)
-                self.assertEqual((summ["ok"], summ["failed"]), (5, 0), recs)
+                self.connect_both(l, ADDED)
                 time.sleep(1)
+                # Both families flooded every port all along: a generator
+                # that refused to start would only have halved a port's
+                # rate, which the checks above would not notice.
+                ended = [p.args for p in floods if p.poll() is not None]
+                self.assertEqual(ended, [], "flood generators that stopped "
+                                 "before the checks were done")
             finally:
                 stopped = time.monotonic()
                 stop.set()
@@ -209,12 +227,17 @@ class ReloadUnderFloodTest(testing.LabTestCase):
             bad = [r for r in results if r[2]]
             self.assertEqual(failed, 0, f"{bad}\nreloads at {marks}, "
                              f"stopped at {stopped}\n{d.output()}")
-            # The loop ran through every reload.
+            # The loop ran through every reload, over both families.
             self.assertGreater(ok, 50)
+            by_family = {f: sum(r[1] for r in results if r[4] == f)
+                         for f in FAMILIES}
+            for f, n in by_family.items():
+                self.assertGreater(n, 20, f"IPv{f} connects: {by_family}")
             self.assertGreater(results[-1][0], marks["broken2"])
             _, ports = self.status(l)
             print(f"reload under flood ({self.mode}): {ok} connects to "
-                  f"{KEPT}, 0 failed; SYN+ACKs sent: "
+                  f"{KEPT} ({by_family[4]} IPv4, {by_family[6]} IPv6), "
+                  f"0 failed; SYN+ACKs sent: "
                   f"{ {p: v['synack_sent'] for p, v in ports.items()} }; "
                   f"SYNs to the removed port {REMOVED} that reached netfilter: "
                   f"{nft.syns_to(l.server_ns, REMOVED)}; refusals logged:\n  " +

@@ -1,9 +1,10 @@
 """Traffic for the fault tests: an echo server that serves every
-connection until EOF, a client loop that opens short connections one after
-another, and a keeper that holds one connection open and exchanges a few
-bytes on it periodically (to show an established connection survives).
-The scripts run with the namespace's python3 (`lab.spawn` / `lab.run`),
-every loop bounded in count and time."""
+connection until EOF (over IPv4 and IPv6: one dual-stack socket, as the
+echo tools listen), a client loop that opens short connections one after
+another to the server's address of one family, and a keeper that holds one
+connection open and exchanges a few bytes on it periodically (to show an
+established connection survives). The scripts run with the namespace's
+python3 (`lab.spawn` / `lab.run`), every loop bounded in count and time."""
 
 import queue
 import subprocess
@@ -28,9 +29,10 @@ SERVER = textwrap.dedent("""
                     c.sendall(b)
             except OSError:
                 pass
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(sys.argv[1])))
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(sys.argv[1])))
     s.listen(1024)
     print("listening", flush=True)
     while True:
@@ -112,22 +114,27 @@ def summary(text):
     return int(words[1]), int(words[3])
 
 
-def loop_args(lab, seconds, limit, pause, port):
-    return ["python3", "-c", LOOP, lab.addresses(4)[0], str(port),
+def loop_args(lab, seconds, limit, pause, port, family=4):
+    return ["python3", "-c", LOOP, lab.addresses(family)[0], str(port),
             str(seconds), str(limit), str(pause)]
 
 
-def loop(lab, seconds, limit=400, pause=0.05, port=testing.PORT):
-    """Runs LOOP in the client namespace to completion; (ok, failed, output)."""
-    out = lab.run(lab.client_ns, loop_args(lab, seconds, limit, pause, port),
+def loop(lab, seconds, limit=400, pause=0.05, port=testing.PORT, family=4):
+    """Runs LOOP in the client namespace to completion, to the server's
+    address of family; (ok, failed, output)."""
+    out = lab.run(lab.client_ns,
+                  loop_args(lab, seconds, limit, pause, port, family),
                   timeout=seconds + 30, check=False).stdout
     ok, failed = summary(out)
     return ok, failed, out
 
 
-def loop_async(lab, seconds, limit=400, pause=0.05, port=testing.PORT):
-    """LOOP started in the client namespace; read summary() of its stdout."""
-    return lab.spawn(lab.client_ns, loop_args(lab, seconds, limit, pause, port),
+def loop_async(lab, seconds, limit=400, pause=0.05, port=testing.PORT,
+               family=4):
+    """LOOP started in the client namespace, to the server's address of
+    family; read summary() of its stdout."""
+    return lab.spawn(lab.client_ns,
+                     loop_args(lab, seconds, limit, pause, port, family),
                      stdout=subprocess.PIPE, text=True)
 
 

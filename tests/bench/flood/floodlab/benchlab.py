@@ -12,7 +12,8 @@ again here) and drops them: nothing leaves the lab, and every defense pays
 the same for its replies.
 
 Both routes are made whatever the flood's family, so that a lab is the same
-for both; `family` picks the address the flood and the clients aim at.
+for both; `family` picks the address the flood and the clients aim at by
+default, and server_addr() gives the other (the demo floods both at once).
 """
 
 import json
@@ -39,9 +40,16 @@ class FloodLab:
         self.lab = Lab(LabConfig(peer_xdp_obj=paths.xdp_object(), mtu=mtu,
                                  attacker=True))
         self.family = family
-        self.server_ip = SERVER_V6 if family == 6 else SERVER_V4
+        self.server_ip = self.server_addr(family)
         self.server_mac = None
         self.mtu = mtu
+
+    @staticmethod
+    def server_addr(family):
+        """The server's address of family (4 or 6)."""
+        if family not in FAMILIES:
+            raise ValueError(f"family must be 4 or 6, not {family!r}")
+        return SERVER_V6 if family == 6 else SERVER_V4
 
     def __enter__(self):
         self.lab.__enter__()

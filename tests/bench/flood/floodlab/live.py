@@ -1,9 +1,16 @@
 """The demo's screen: a header, a row a second, a summary, and the check
-that nothing was left behind."""
+that nothing was left behind. With both families the rows stay one line:
+the flood and synguard figures are the two families together (synguard's
+counters do not tell them apart), the legit clients' ok and failed counts
+are shown as v4+v6; the summary has a line per family for the flood (with
+the cookie SYN+ACKs that came back to its spoofed sources) and for the
+clients."""
 
 import os
 import queue
 import subprocess
+
+from .benchlab import bench_net
 
 
 def drain(q):
@@ -44,22 +51,36 @@ def _bar(fraction, width=10):
     return "#" * n + "." * (width - n)
 
 
+def _hostport(addr, port):
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
 class Display:
-    def __init__(self, stream):
+    def __init__(self, stream, families=(4,), handoff="reqsk"):
         self.out = stream
+        self.families = tuple(families)
+        self.handoff = handoff
 
     def p(self, text=""):
         print(text, file=self.out, flush=True)
 
     def intro(self, lab, flab, port, a):
+        fams = self.families
+        servers = " and ".join(_hostport(flab.server_addr(f), port)
+                               for f in fams)
+        per_family = a.client_rate / len(fams)
+        clients = " + ".join(f"{per_family:g}" for f in fams)
+        over = " + ".join(f"IPv{f}" for f in fams)
+        sources = " and ".join(bench_net(f) for f in fams)
         self.p("synguard demo: a SYN flood against a protected server, inside "
                "network namespaces on this machine")
-        self.p(f"  server   {lab.server_ns:<18} {flab.server_ip}:{port}, "
-               f"echo server, synguard ({a.handoff}) on {lab.server_if}")
-        self.p(f"  clients  {lab.client_ns:<18} {a.client_rate:g} real "
-               "connections/s, each must get a byte echoed")
-        self.p(f"  attacker {lab.attacker_ns:<18} spoofed SYNs from "
-               "198.18.0.0/15 as fast as one CPU sends them")
+        self.p(f"  server   {lab.server_ns:<18} {servers}, echo server, "
+               f"synguard ({a.handoff}) on {lab.server_if}")
+        self.p(f"  clients  {lab.client_ns:<18} {clients} real connections/s "
+               f"over {over}, each must get a byte echoed")
+        self.p(f"  attacker {lab.attacker_ns:<18} spoofed SYNs from {sources} "
+               "as fast as one CPU sends them"
+               + (" (the two floods share it)" if len(fams) > 1 else ""))
         self.p(f"  all three meet on a bridge in {lab.hub_ns}; nothing leaves "
                "the lab")
 
@@ -70,16 +91,20 @@ class Display:
         self.p()
 
     def header(self):
-        self.p("  time  flood sent/s  SYNs absorbed/s  SYN+ACKs/s   legit ok"
+        ok = "legit ok" if len(self.families) == 1 else \
+            "ok " + "+".join(f"v{f}" for f in self.families)
+        self.p(f"  time  flood sent/s  SYNs absorbed/s  SYN+ACKs/s {ok:>10}"
                "  failed  p99 ms   machine CPU (kernel)")
 
     def row(self, t, r, clients):
-        """clients: the connect loop's per-second records since the last
-        row (usually one; their p99s are combined by taking the worst)."""
+        """clients: {family: the connect loop's per-second records since the
+        last row} (usually one each; their p99s are combined by taking the
+        worst)."""
         sent = f"{r['offered_pps']:,.0f}" if "offered_pps" in r else "-"
-        ok = sum(c["ok"] for c in clients)
-        failed = sum(c["failed"] for c in clients)
-        p99s = [c["p99_ms"] for c in clients if c["ok"]]
+        recs = [clients.get(f, []) for f in self.families]
+        ok = "+".join(str(sum(c["ok"] for c in cs)) for cs in recs)
+        failed = "+".join(str(sum(c["failed"] for c in cs)) for cs in recs)
+        p99s = [c["p99_ms"] for cs in recs for c in cs if c["ok"]]
         p99 = f"{max(p99s):.2f}" if p99s else "-"
         busy = r["cpu_busy_share"]
         self.p(f"  {t:4.0f}s {sent:>13} {r['syn_pps']:>16,.0f} "
@@ -88,22 +113,37 @@ class Display:
                f"({100 * r['cpu_kernel_share']:.0f}%)")
 
     def summary(self, total, legit, offered, rc):
+        """legit, offered: {family: the connect loop's / the generator's
+        summary}; total: probes.rates() over the whole run."""
         sg = total.get("synguard", {})
+        returned = total.get("returned", {})
         self.p()
         self.p("summary")
-        self.p(f"  flood: {offered['sent']:,} spoofed SYNs sent in "
-               f"{offered['seconds']:.1f} s ({offered['pps']:,.0f}/s)")
-        self.p(f"  synguard: {sg.get('syns', 0):,.0f} SYNs answered with "
-               f"{sg.get('synacks', 0):,.0f} cookie SYN+ACKs, "
-               f"{sg.get('handoffs_ok', 0):,.0f} real handshakes handed to "
-               "the kernel; no SYN queue, no socket for the spoofed ones")
-        self.p(f"  real clients: {legit['ok']} of {legit['attempted']} "
-               f"connections ok ({100 * legit['success_ratio']:.1f}%), "
-               f"connect-to-echo p50 {legit['p50_ms']:.2f} ms, "
-               f"p99 {legit['p99_ms']:.2f} ms")
-        if legit["errors"]:
-            self.p("    failures: " + ", ".join(
-                f"{n} {why}" for why, n in sorted(legit["errors"].items())))
+        for f in self.families:
+            fl = offered[f]
+            back = (f"; {returned[f]:,} cookie SYN+ACKs came back to them"
+                    if f in returned else "")
+            self.p(f"  IPv{f} flood: {fl['sent']:,} spoofed SYNs from "
+                   f"{bench_net(f)} in {fl['seconds']:.1f} s "
+                   f"({fl['pps']:,.0f}/s){back}")
+        both = " (both families)" if len(self.families) > 1 else ""
+        # reqsk hands each valid ACK over at TC; kernel-cookie passes it to
+        # the kernel's own syncookie check, with no handoff to count.
+        handed = sg.get("handoffs_ok", 0) if self.handoff == "reqsk" \
+            else sg.get("cookie_valid", 0)
+        self.p(f"  synguard: {sg.get('syns', 0):,.0f} SYNs{both} answered "
+               f"with {sg.get('synacks', 0):,.0f} cookie SYN+ACKs, "
+               f"{handed:,.0f} real handshakes handed to the kernel; no SYN "
+               "queue, no socket for the spoofed ones")
+        for f in self.families:
+            lg = legit[f]
+            self.p(f"  IPv{f} clients: {lg['ok']} of {lg['attempted']} "
+                   f"connections ok ({100 * lg['success_ratio']:.1f}%), "
+                   f"connect-to-echo p50 {lg['p50_ms']:.2f} ms, "
+                   f"p99 {lg['p99_ms']:.2f} ms")
+            if lg["errors"]:
+                self.p("    failures: " + ", ".join(
+                    f"{n} {why}" for why, n in sorted(lg["errors"].items())))
         cpu = total["cpu_us_per_syn"]
         self.p(f"  machine CPU: {100 * total['cpu_busy_share']:.0f}% busy, "
                f"{100 * total['cpu_kernel_share']:.0f}% in the kernel"

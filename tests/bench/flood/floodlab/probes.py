@@ -7,6 +7,10 @@
   of a process inside the server's namespace show that namespace's view.
 - synguard's counters: its Prometheus endpoint, fetched from inside the
   server's namespace.
+- The attacker's interface, and the IPv4 and IPv6 packets its namespace
+  received (Ip.InReceives, Ip6InReceives): the replies to the spoofed
+  sources, per family. synguard's counters do not tell the families apart;
+  these do, at no cost to the server.
 """
 
 import dataclasses
@@ -47,6 +51,23 @@ def netdev(pid, ifname):
                 return {"rx_packets": v[1], "rx_dropped": v[3],
                         "tx_packets": v[9], "tx_dropped": v[11]}
     raise KeyError(f"{ifname} not in /proc/{pid}/net/dev")
+
+
+def ip_received(pid):
+    """{4: n, 6: n}: IP packets other than ICMP that pid's netns took in,
+    per family (counted on arrival, before it finds that they are not for
+    it). ICMP is left out so that neighbour discovery does not count."""
+    with open(f"/proc/{pid}/net/snmp") as f:
+        lines = f.read().splitlines()
+    v4 = {}
+    for names, values in zip(lines[0::2], lines[1::2]):
+        proto = names.split(":")[0]
+        for k, v in zip(names.split()[1:], values.split()[1:]):
+            v4[f"{proto}.{k}"] = int(v)
+    with open(f"/proc/{pid}/net/snmp6") as f:
+        v6 = dict((n, int(v)) for n, v in (line.split() for line in f))
+    return {4: v4["Ip.InReceives"] - v4["Icmp.InMsgs"],
+            6: v6["Ip6InReceives"] - v6["Icmp6InMsgs"]}
 
 
 def tcp_counters(pid):
@@ -97,7 +118,8 @@ class Snapshot:
     iface: dict
     tcp: dict
     synguard: dict  # empty without synguard
-    attacker: dict  # the attacker's interface; empty without its pid
+    attacker: dict  # the attacker's interface and ip_received() under
+                    # "ip_in"; empty without a pid in its namespace
 
 
 def snapshot(flab, server_pid, metrics=None, attacker_pid=None):
@@ -105,7 +127,10 @@ def snapshot(flab, server_pid, metrics=None, attacker_pid=None):
     attacker_pid: a process in the attacker's namespace (the generator)."""
     lab = flab.lab
     sg = synguard_counters(lab.server_ns, *metrics) if metrics else {}
-    atk = netdev(attacker_pid, lab.attacker_if) if attacker_pid else {}
+    atk = {}
+    if attacker_pid:
+        atk = netdev(attacker_pid, lab.attacker_if)
+        atk["ip_in"] = ip_received(attacker_pid)
     return Snapshot(time.monotonic(), cpu_seconds(),
                     netdev(server_pid, lab.server_if),
                     tcp_counters(server_pid), sg, atk)
@@ -135,6 +160,10 @@ def rates(a, b):
         # What the generator put on the wire in this very window.
         out["offered_pps"] = (b.attacker["tx_packets"] -
                               a.attacker["tx_packets"]) / dt
+        # What came back to the spoofed sources, per family: the flood's
+        # SYN+ACKs (the legit clients' go to the client's namespace).
+        out["returned"] = {f: b.attacker["ip_in"][f] - a.attacker["ip_in"][f]
+                           for f in a.attacker["ip_in"]}
     if a.synguard and b.synguard:
         sg = {k: b.synguard[k] - a.synguard[k] for k in a.synguard}
         out["synguard"] = sg

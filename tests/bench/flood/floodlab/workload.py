@@ -31,9 +31,12 @@ def start_sink(flab, duration, port=PORT, backlog=1024):
     return p
 
 
-def start_clients(flab, rate, duration, timeout_ms, port=PORT, progress=False):
+def start_clients(flab, rate, duration, timeout_ms, port=PORT, progress=False,
+                  family=None):
+    """Legit clients to the server's address of family (None: the lab's)."""
     lab = flab.lab
-    argv = [paths.connect_loop(), "-c", flab.server_ip, "-p", str(port),
+    server = flab.server_addr(family or flab.family)
+    argv = [paths.connect_loop(), "-c", server, "-p", str(port),
             "--rate", str(rate), "--duration", f"{duration:.2f}",
             "--timeout-ms", str(timeout_ms)]
     if progress:
@@ -42,18 +45,22 @@ def start_clients(flab, rate, duration, timeout_ms, port=PORT, progress=False):
 
 
 def start_flood(flab, rate, duration, port=PORT, mode="syn", progress=False,
-                count=0, nft_flow_label=True):
-    """Spoofed SYNs from the benchmark range of the lab's family (the
-    generator takes the family from --dst-ip). Over IPv6, with
-    nft_flow_label, every row gets the same frames, with flow labels that
-    nftables synproxy's checksum bug lets through (flood_packet.h says
-    why); without, synproxy drops every flood SYN unanswered."""
+                count=0, nft_flow_label=True, family=None):
+    """Spoofed SYNs from the benchmark range of family (None: the lab's;
+    the generator takes the family from --dst-ip), pinned to flood_cpu():
+    two of them (the demo's IPv4 and IPv6 floods) share that one CPU.
+    Over IPv6, with nft_flow_label, every row gets the same frames, with
+    flow labels that nftables synproxy's checksum bug lets through
+    (flood_packet.h says why); without, synproxy drops every flood SYN
+    unanswered."""
     lab = flab.lab
+    family = family or flab.family
     argv = [paths.syn_flood(), "-i", lab.attacker_if, "--dst-mac",
-            flab.server_mac, "--dst-ip", flab.server_ip, "--dport", str(port),
+            flab.server_mac, "--dst-ip", flab.server_addr(family),
+            "--dport", str(port),
             "--mode", mode, "--rate", str(rate), "--duration",
             f"{duration:.2f}", "--count", str(count)]
-    if flab.family == 6 and nft_flow_label:
+    if family == 6 and nft_flow_label:
         argv += ["--flow-label", "nft-synproxy"]
     if progress:
         argv.append("--progress")
