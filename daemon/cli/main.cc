@@ -1,4 +1,5 @@
-// synguard: XDP SYN-flood defense. Subcommands: run, status, check-config.
+// synguard: XDP SYN-flood defense. Subcommands: run, status, check-config,
+// cleanup.
 // Parsing only: each subcommand lives in its own file. Exit codes: 0 ok,
 // 1 runtime failure, 2 bad config or flags (nothing attached or changed).
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "cli/check_config_command.h"
+#include "cli/cleanup_command.h"
 #include "cli/run_command.h"
 #include "cli/status_command.h"
 
@@ -70,6 +72,23 @@ int main(int argc, char** argv) {
       app.add_subcommand("check-config", "validate a config file and explain it (exit 2 if bad)");
   check_cmd->add_option("file", check_file, "config file")->required();
 
+  sg::CleanupOptions cleanup;
+  CLI::App* cleanup_cmd = app.add_subcommand(
+      "cleanup", "undo what a synguard that no longer runs left here (exit 1 if one runs)");
+  cleanup_cmd->add_flag("--dry-run", cleanup.dry_run, "print what would be undone, change nothing");
+  cleanup_cmd->add_option("--pin-dir", cleanup.pin_dir, "bpffs directory the daemon pinned under");
+  cleanup_cmd->add_option("--state-dir", cleanup.state_dir, "the daemon's state directory");
+  cleanup_cmd->footer(
+      "For the current network namespace, after a kill -9, an OOM kill, a crash loop, or a\n"
+      "stop with leave_pinned_on_exit (before an uninstall): detaches synguard's XDP program\n"
+      "and removes its pins (<pin-dir>/<netns inode>/), removes its TC handoff filter and the\n"
+      "clsact qdiscs it created, puts back the sysctls on its restore record\n"
+      "(<state-dir>/<netns inode>.restore.json) unless changed since (then the operator's\n"
+      "value stays), and removes that record and the state file. One line per change.\n"
+      "Starts no protection. Refused while a synguard runs in this namespace.\n"
+      "Exit 0: done, or nothing to do. Exit 1: refused, or something could not be undone\n"
+      "(it says what is left).");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -81,5 +100,6 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return sg::RunCommand(run);
   if (status_cmd->parsed()) return sg::StatusCommand(status);
   if (check_cmd->parsed()) return sg::CheckConfig(check_file);
+  if (cleanup_cmd->parsed()) return sg::CleanupCommand(cleanup);
   return 0;
 }

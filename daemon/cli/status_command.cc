@@ -5,17 +5,17 @@
 #include <dirent.h>
 #include <linux/if_link.h>
 #include <net/if.h>
-#include <signal.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <optional>
 #include <sstream>
 #include <vector>
 
+#include "datapath/leftovers.h"
 #include "metrics/per_cpu_map.h"
 #include "service/bpffs.h"
+#include "service/instance_lock.h"
 #include "synguard/shared.h"
 #include "util/unique_fd.h"
 
@@ -70,9 +70,8 @@ void ReadKernelAttach(InterfaceStatus& s) {
     s.xdp_prog_id = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
     if (!s.xdp_prog_id) s.xdp_prog_id = q.prog_id;
   }
-  // The handoff filter's identity (datapath.h: handle "SG", priority 1).
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(idx), .attach_point = BPF_TC_INGRESS);
-  LIBBPF_OPTS(bpf_tc_opts, topts, .handle = 0x5347, .priority = 1);
+  LIBBPF_OPTS(bpf_tc_opts, topts, .handle = kTcHandoffHandle, .priority = kTcHandoffPriority);
   if (bpf_tc_query(&hook, &topts) == 0) s.tc_prog_id = topts.prog_id;
 }
 
@@ -216,8 +215,9 @@ int StatusCommand(const StatusOptions& opts) {
   std::optional<DaemonState> st;
   if (Result<DaemonState> s = ReadStateFile(StateFilePath(opts.state_dir, *ino)); s)
     st = std::move(*s);
-  const bool running =
-      st && st->pid > 0 && (kill(static_cast<pid_t>(st->pid), 0) == 0 || errno == EPERM);
+  // The instance lock, or a live synguard at the state file's pid (not
+  // merely a live pid: pids are reused).
+  const bool running = DaemonRunning(opts.state_dir, *ino, st);
   const std::string root = opts.pin_dir + "/" + std::to_string(*ino);
   std::vector<std::string> names;
   if (st) {

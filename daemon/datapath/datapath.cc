@@ -200,25 +200,10 @@ Status Datapath::RemoveLeftoverTc(const std::string& ifname, bool remove_qdisc) 
   if (tc_) return Ok();  // reqsk: AttachTc() replaced it in place
   Result<int> idx = IfIndex(ifname);
   if (!idx) return Ok();  // the device is gone, and its filters with it
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = *idx, .attach_point = BPF_TC_INGRESS);
-  LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
-  // No clsact qdisc, or no filter with our handle and priority: nothing left.
-  if (bpf_tc_query(&hook, &query) == 0) {
-    // Ours only if the program is: the handle and priority are no proof.
-    UniqueFd prog(bpf_prog_get_fd_by_id(query.prog_id));
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (!prog.valid() || bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0 ||
-        std::string(info.name) != "synguard_tc")
-      return Ok();
-    LIBBPF_OPTS(bpf_tc_opts, del, .handle = kTcHandle, .priority = kTcPriority);
-    if (int err = bpf_tc_detach(&hook, &del))
-      return Error("remove the TC handoff filter a previous run left on " + ifname, err);
-  }
-  if (remove_qdisc) {
-    hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-    bpf_tc_hook_destroy(&hook);
-  }
+  // The same check and removal as `synguard cleanup` (datapath/leftovers.h).
+  if (Status s = RemoveSynguardTcFilter(*idx); !s)
+    return Error("remove the TC handoff filter a previous run left on " + ifname, s.error().err());
+  if (remove_qdisc) (void)RemoveClsact(*idx);  // gone already: nothing to do
   return Ok();
 }
 
@@ -257,12 +242,8 @@ void Datapath::Detach() {
     LIBBPF_OPTS(bpf_tc_opts, topts, .handle = kTcHandle, .priority = kTcPriority);
     bpf_tc_detach(&hook, &topts);
     // Remove the clsact qdisc only if we created it: it may carry others'
-    // filters. libbpf deletes the qdisc only for INGRESS | EGRESS; for
-    // INGRESS alone it flushes the ingress filters and leaves the qdisc.
-    if (tc_hook_created_) {
-      hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-      bpf_tc_hook_destroy(&hook);
-    }
+    // filters. The same removal as `synguard cleanup` (datapath/leftovers.h).
+    if (tc_hook_created_) (void)RemoveClsact(tc_ifindex_);
     tc_ifindex_ = 0;
     tc_hook_created_ = false;
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bpf/skeleton.h"
+#include "datapath/leftovers.h"
 #include "datapath/modes.h"
 #include "datapath/program_clock.h"
 #include "synguard/shared.h"
@@ -136,8 +137,8 @@ class Datapath {
   std::string LinkPinPath() const { return opts_.pin_dir + "/xdp_link"; }
 
   // Our TC filter's identity at the ingress hook.
-  static constexpr uint32_t kTcHandle = 0x5347;  // "SG"
-  static constexpr uint32_t kTcPriority = 1;
+  static constexpr uint32_t kTcHandle = kTcHandoffHandle;  // "SG" (datapath/leftovers.h)
+  static constexpr uint32_t kTcPriority = kTcHandoffPriority;
 };
 
 }  // namespace sg

@@ -282,6 +282,21 @@ int Daemon::Start() {
       return Fail(kExitConfig, Error("interfaces: no such interface: " + ifname));
   }
 
+  // A second synguard here, or one started while `synguard cleanup` puts
+  // back what a dead one left, would fight over the same pins and sysctls.
+  if (Result<uint64_t> ino = NetnsInode(); ino) {
+    Result<InstanceLock> lock = InstanceLock::Take(InstanceLockPath(opts_.state_dir, *ino));
+    if (lock)
+      instance_lock_.emplace(std::move(*lock));
+    else if (lock.error().err() == EWOULDBLOCK)
+      return Fail(kExitRuntime,
+                  Error("another synguard runs in this network namespace (see `synguard "
+                        "status`), or `synguard cleanup` is undoing one: not starting"));
+    else
+      spdlog::warn("{}: running without the instance lock, a second synguard here is not refused",
+                   lock.error().message());
+  }
+
   // Metrics before anything changes: a port in use fails the start cleanly.
   counters_map_ = std::make_shared<SummedPerCpuMap>(sizeof(uint64_t));
   port_stats_map_ = std::make_shared<SummedPerCpuMap>(sizeof(sg_port_stats));

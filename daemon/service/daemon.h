@@ -21,6 +21,7 @@
 #include "metrics/snapshot.h"
 #include "secrets/secret_rotator.h"
 #include "service/notifier.h"
+#include "service/instance_lock.h"
 #include "service/port_table.h"
 #include "service/protected_interface.h"
 #include "service/reload_plan.h"
@@ -106,6 +107,9 @@ class Daemon {
   std::unique_ptr<SysctlTuner> tuner_;
   std::unique_ptr<SecretSource> secret_source_;
   RealtimeClock clock_;
+  // One synguard per namespace (service/instance_lock.h). Declared before
+  // everything it guards, so that it is released after them.
+  std::optional<InstanceLock> instance_lock_;
   std::unique_ptr<SecretRotator> rotator_;
   std::string pin_root_;  // empty: unpinned
   std::vector<std::unique_ptr<ProtectedInterface>> interfaces_;

@@ -15,7 +15,7 @@ void Daemon::StartTuner() {
     Result<RestoreState> r = ReadRestoreRecord(restore_path_);
     if (!r)
       spdlog::warn("{}; ignoring it: the sysctls it listed are not put back", r.error().message());
-    else if (!r->netns_id.empty() && !me.empty() && r->netns_id != me)
+    else if (!RecordedHere(*r, me))
       spdlog::warn(
           "{} was left by another network namespace (or boot) with the same inode; ignoring it",
           restore_path_);

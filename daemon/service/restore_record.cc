@@ -35,6 +35,10 @@ std::string NetnsIdentity() {
   return boot + "/" + std::to_string(cookie);
 }
 
+bool RecordedHere(const RestoreState& s, const std::string& me) {
+  return s.netns_id.empty() || me.empty() || s.netns_id == me;
+}
+
 std::string RestoreToJson(const RestoreState& s) {
   std::ostringstream o;
   o << "{\"netns_id\": " << JsonString(s.netns_id) << ", \"sysctls\": [";

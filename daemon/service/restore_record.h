@@ -36,6 +36,10 @@ std::string RestoreRecordPath(const std::string& state_dir, uint64_t netns_inode
 // "<boot id>/<netns cookie>" of this process's network namespace; empty when
 // the kernel cannot say (SO_NETNS_COOKIE needs Linux 5.14).
 std::string NetnsIdentity();
+// The record was written in the network namespace whose NetnsIdentity() is
+// me. An identity missing on either side (an old kernel) cannot tell, and
+// counts as this namespace: the inode in the file name matched already.
+bool RecordedHere(const RestoreState& s, const std::string& me);
 
 std::string RestoreToJson(const RestoreState& s);
 Result<RestoreState> ParseRestore(const std::string& text, const std::string& source);

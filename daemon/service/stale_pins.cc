@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 
 namespace sg {
 
@@ -27,20 +28,24 @@ bool AllDigits(const std::string& s) {
   return true;
 }
 
-// Pins are files (maps, links) in at most two levels of directories.
-void RemoveTree(const std::string& path) {
+}  // namespace
+
+Status RemovePinTree(const std::string& path) {
+  Status first;
+  auto note = [&](Status s) {
+    if (first && !s) first = std::move(s);
+  };
   for (const std::string& e : Entries(path)) {
     std::string p = path + "/" + e;
     struct stat st {};
     if (lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-      RemoveTree(p);
-    else
-      unlink(p.c_str());
+      note(RemovePinTree(p));
+    else if (unlink(p.c_str()) != 0 && errno != ENOENT)
+      note(Error::FromErrno("remove the pin " + p));
   }
-  rmdir(path.c_str());
+  if (rmdir(path.c_str()) != 0 && errno != ENOENT) note(Error::FromErrno("remove " + path));
+  return first;
 }
-
-}  // namespace
 
 std::set<uint64_t> LiveNetnsInodes(const std::string& proc, const std::string& run_netns) {
   std::set<uint64_t> live;
@@ -61,15 +66,25 @@ std::vector<std::string> PruneStalePins(const std::string& pin_dir, const std::s
   if (live.empty()) return removed;
   for (const std::string& e : Entries(pin_dir)) {
     if (!AllDigits(e) || live.count(std::stoull(e))) continue;
-    RemoveTree(pin_dir + "/" + e);
+    (void)RemovePinTree(pin_dir + "/" + e);  // best effort, as at every start
     removed.push_back(pin_dir + "/" + e);
   }
-  // <inode>.json (the state file) and <inode>.restore.json (the restore
-  // record: the sysctls it guards went with the namespace).
+  // <inode>.json (the state file), <inode>.restore.json (the restore
+  // record: the sysctls it guards went with the namespace) and <inode>.lock
+  // (service/instance_lock.h: nobody can hold it any more).
+  auto strip = [](std::string& name, const std::string& suffix) {
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      return false;
+    name.resize(name.size() - suffix.size());
+    return true;
+  };
   for (const std::string& e : Entries(state_dir)) {
-    if (e.size() < 6 || e.substr(e.size() - 5) != ".json") continue;
-    std::string ino = e.substr(0, e.size() - 5);
-    if (ino.size() > 8 && ino.substr(ino.size() - 8) == ".restore") ino.resize(ino.size() - 8);
+    std::string ino = e;
+    if (strip(ino, ".json"))
+      strip(ino, ".restore");
+    else if (!strip(ino, ".lock"))
+      continue;
     if (!AllDigits(ino) || live.count(std::stoull(ino))) continue;
     unlink((state_dir + "/" + e).c_str());
     removed.push_back(state_dir + "/" + e);

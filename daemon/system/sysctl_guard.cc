@@ -1,5 +1,7 @@
 #include "system/sysctl_guard.h"
 
+#include <set>
+
 #include "system/sysctl.h"
 
 namespace sg {
@@ -35,18 +37,29 @@ Result<bool> SysctlGuard::Set(const std::string& name, const std::string& value)
   return true;
 }
 
-AdoptedSysctls SysctlGuard::Adopt(const std::vector<SavedSysctl>& saved) {
+AdoptedSysctls ClassifySaved(const std::string& root, const std::vector<SavedSysctl>& saved) {
   AdoptedSysctls out;
+  std::set<std::string> seen;
   for (const SavedSysctl& s : saved) {
-    if (Find(s.name)) continue;  // listed twice: the first entry is the oldest
-    Result<std::string> cur = ReadSysctl(root_, s.name);
-    if (cur && *cur == s.set) {
-      saved_.push_back(s);
+    if (!seen.insert(s.name).second) continue;  // listed twice: the first entry is the oldest
+    Result<std::string> cur = ReadSysctl(root, s.name);
+    if (cur && *cur == s.set)
       out.adopted.push_back(s);
-    } else {
+    else
       out.overridden.push_back({s, cur ? *cur : "unreadable (" + cur.error().message() + ")"});
-    }
   }
+  return out;
+}
+
+AdoptedSysctls SysctlGuard::Adopt(const std::vector<SavedSysctl>& saved) {
+  AdoptedSysctls out = ClassifySaved(root_, saved);
+  // A sysctl this guard holds already stays as it is (Adopt() comes before
+  // Set(), so only a second Adopt() meets one).
+  std::erase_if(out.adopted, [this](const SavedSysctl& s) { return Find(s.name) != nullptr; });
+  std::erase_if(out.overridden, [this](const AdoptedSysctls::Overridden& o) {
+    return Find(o.saved.name) != nullptr;
+  });
+  for (const SavedSysctl& s : out.adopted) saved_.push_back(s);
   if (!saved.empty()) Tell();
   return out;
 }

@@ -37,6 +37,14 @@ struct AdoptedSysctls {
   std::vector<Overridden> overridden;
 };
 
+// The rule for a previous run's entries, without changing anything: an
+// entry whose sysctl (under root) still holds the value synguard set is
+// `adopted` (its original is to be put back); one holding anything else was
+// changed by the operator since, whose value wins: `overridden`. A name
+// listed twice counts once, by its first (oldest) entry. SysctlGuard::Adopt()
+// (a restarted daemon) and `synguard cleanup` both decide by this.
+AdoptedSysctls ClassifySaved(const std::string& root, const std::vector<SavedSysctl>& saved);
+
 class SysctlGuard {
  public:
   // Called with every entry the guard holds: before a sysctl is written for
@@ -54,11 +62,9 @@ class SysctlGuard {
   // Writes value if different, remembering the old value the first time.
   Result<bool> Set(const std::string& name, const std::string& value);
   // Takes over the entries a previous run saved and could not restore (it
-  // was killed). The rule: an entry whose sysctl still holds the value
-  // synguard set is adopted, and its original is what Restore() puts back;
-  // an entry whose sysctl holds anything else was changed by the operator
-  // meanwhile, and the operator's value wins: the entry is dropped (if this
-  // run changes the sysctl again, the operator's value is the original).
+  // was killed), by ClassifySaved()'s rule: an adopted entry's original is
+  // what Restore() puts back; an overridden one is dropped (if this run
+  // changes the sysctl again, the operator's value is the original).
   // Call before Set().
   AdoptedSysctls Adopt(const std::vector<SavedSysctl>& saved);
   // Puts back one remembered value now and forgets it.
