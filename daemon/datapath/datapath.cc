@@ -38,6 +38,22 @@ const char* ToString(HandoffMode m) {
 
 namespace {
 
+// libbpf prints the kernel's message for every failed netlink request. A
+// query that finds no filter, or a clsact qdisc that exists already, is an
+// answer, not a fault: the caller's own line says what it means. Only the
+// main thread calls libbpf's netlink functions, which is what makes
+// swapping the (global) print function safe.
+class QuietLibbpf {
+ public:
+  QuietLibbpf() : old_(libbpf_set_print(nullptr)) {}
+  ~QuietLibbpf() { libbpf_set_print(old_); }
+  QuietLibbpf(const QuietLibbpf&) = delete;
+  QuietLibbpf& operator=(const QuietLibbpf&) = delete;
+
+ private:
+  libbpf_print_fn_t old_;
+};
+
 Result<int> IfIndex(const std::string& ifname) {
   unsigned idx = if_nametoindex(ifname.c_str());
   if (idx == 0) return Error::FromErrno("interface " + ifname + " not found");
@@ -100,6 +116,11 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
     if (Status s = ShareMaps(dp->xdp_.get(), dp->tc_.get()); !s) return s.take_error();
     if (int err = synguard_tc__load(dp->tc_.get()))
       return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)", err);
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(dp->tc_->progs.synguard_tc), &info, &len))
+      return Error::FromErrno("read the TC handoff program's id");
+    dp->tc_prog_id_ = info.id;
   }
   return dp;
 }
@@ -174,17 +195,54 @@ Status Datapath::AttachTc(const std::string& ifname) {
   if (!tc_) return Error("attach TC: the reqsk handoff program is not loaded in this mode");
   Result<int> idx = IfIndex(ifname);
   if (!idx) return idx.take_error().Context("attach TC");
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = *idx, .attach_point = BPF_TC_INGRESS);
-  int err = bpf_tc_hook_create(&hook);
+  Result<bool> created = AttachTcAt(*idx, ifname);
+  if (!created) return created.take_error();
+  return Ok();
+}
+
+Result<bool> Datapath::AttachTcAt(int ifindex, const std::string& ifname) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+  int err = 0;
+  {
+    QuietLibbpf quiet;
+    err = bpf_tc_hook_create(&hook);
+  }
   // EEXIST: the clsact qdisc is there already (ours from before, or another tool's).
   if (err && err != -EEXIST) return Error("create the TC ingress hook on " + ifname, err);
-  tc_hook_created_ = err == 0;
+  const bool created = err == 0;
+  // A qdisc found on the device we attached to before is the one we knew
+  // (our filter went, the qdisc stayed): whoever made it still owns it.
+  // Known limit: a clsact qdisc deleted and made again by another tool
+  // between two checks (the rtnetlink event makes that a matter of
+  // milliseconds, unless the daemon stalls) is taken for the one we knew.
+  tc_hook_created_ = created || (tc_hook_created_ && tc_ifindex_ == ifindex);
   LIBBPF_OPTS(bpf_tc_opts, topts, .prog_fd = bpf_program__fd(tc_->progs.synguard_tc),
               .flags = BPF_TC_F_REPLACE, .handle = kTcHandle, .priority = kTcPriority);
   err = bpf_tc_attach(&hook, &topts);
   if (err) return Error("attach the TC handoff program to " + ifname + " ingress", err);
-  tc_ifindex_ = *idx;
-  return Ok();
+  tc_ifindex_ = ifindex;
+  return created;
+}
+
+Result<uint32_t> Datapath::TcFilterProgId() const {
+  if (!tc_ || !tc_ifindex_) return Error("no TC filter attached", ENOENT);
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);
+  LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
+  QuietLibbpf quiet;  // ENOENT and EINVAL are answers (see the header)
+  if (int err = bpf_tc_query(&hook, &query))
+    return Error("query the TC ingress filter on ifindex " + std::to_string(tc_ifindex_), err);
+  return query.prog_id;
+}
+
+Result<bool> Datapath::RepairTc() {
+  if (!tc_ || !tc_ifindex_) return Error("attach TC: no device to attach the filter to again");
+  // By ifindex, not by name: only the device we attached to is ours to touch
+  // (a device re-created under the name is the interface watch's business).
+  char name[IF_NAMESIZE] = {};
+  const std::string ifname = if_indextoname(static_cast<unsigned>(tc_ifindex_), name)
+                                 ? std::string(name)
+                                 : "ifindex " + std::to_string(tc_ifindex_);
+  return AttachTcAt(tc_ifindex_, ifname);
 }
 
 Status Datapath::LeaveAttached() {

@@ -80,6 +80,22 @@ class Datapath {
   // Removes the map pins and the pin directory (after Detach, on a normal exit).
   void Unpin();
 
+  // The TC filter is not a link: anything may remove it (tc qdisc del, tc
+  // filter del) and nothing tells the process that attached it.
+  // TcFilterProgId() reads the id of the program at our handle and priority
+  // on the device it was attached to (tc_ifindex()); the error keeps the
+  // kernel's errno: ENOENT no such filter, EINVAL no clsact qdisc (the
+  // kernel's "Parent Qdisc doesn't exists") or a filter there that is not
+  // BPF, ENODEV no such device.
+  Result<uint32_t> TcFilterProgId() const;
+  // Our TC program's id, to compare with TcFilterProgId(); 0 without one.
+  uint32_t tc_prog_id() const { return tc_prog_id_; }
+  // Attaches the handoff filter again (same program, same maps) on the
+  // device it was attached to, creating the clsact qdisc first if it is
+  // gone; a qdisc created here is ours to remove, as at AttachTc().
+  // Returns whether it created the qdisc.
+  Result<bool> RepairTc();
+
   // Writes cfg with this load's program clock calibration (jiffy_ns,
   // jiffies_mono_ns) filled in: callers set everything else.
   Status WriteConfig(const sg_config& cfg);
@@ -124,6 +140,7 @@ class Datapath {
   int ifindex_ = 0;
   int tc_ifindex_ = 0;
   bool tc_hook_created_ = false;
+  uint32_t tc_prog_id_ = 0;
   XdpMode attached_mode_ = XdpMode::kAuto;
   bool fell_back_ = false;
   std::string fallback_reason_;
@@ -134,6 +151,9 @@ class Datapath {
   // Runs this program on the link a previous run pinned for ifindex; false
   // when there is none (or it is stale), and then the caller attaches anew.
   bool TakeOverLink(int ifindex);
+  // AttachTc() and RepairTc(): hook and filter on ifindex; whether it
+  // created the clsact qdisc.
+  Result<bool> AttachTcAt(int ifindex, const std::string& ifname);
   std::string LinkPinPath() const { return opts_.pin_dir + "/xdp_link"; }
 
   // Our TC filter's identity at the ingress hook.

@@ -165,6 +165,10 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
   Family losses("synguard_interface_losses_total",
                 "Times the interface disappeared (deleted or re-created) while attached.",
                 kCounter);
+  Family repairs("synguard_tc_filter_repairs_total",
+                 "Times synguard's TC handoff filter on the interface (reqsk) was found removed "
+                 "or replaced by something else and attached again.",
+                 kCounter);
   for (const InterfaceSnapshot& i : snap.interfaces) {
     // A missing interface has no attach mode: absent, as a detached program.
     if (i.attached)
@@ -173,10 +177,12 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
                      {"fell_back", i.fell_back ? "true" : "false"}});
     present.Add(i.attached ? 1 : 0, {{"interface", i.name}});
     losses.Add(static_cast<double>(i.losses), {{"interface", i.name}});
+    repairs.Add(static_cast<double>(i.tc_repairs), {{"interface", i.name}});
   }
   out.push_back(attach.Take());
   out.push_back(present.Take());
   out.push_back(losses.Take());
+  out.push_back(repairs.Take());
   out.push_back(Family("synguard_handoff_mode_info", "How valid ACKs become sockets.", kGauge)
                     .Add(1, {{"mode", snap.handoff_mode.empty() ? "none" : snap.handoff_mode}})
                     .Take());

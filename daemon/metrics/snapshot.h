@@ -24,8 +24,9 @@ struct InterfaceSnapshot {
   std::string name;
   std::string xdp_mode;  // native | skb
   bool fell_back = false;
-  bool attached = true;  // false: the interface is gone, synguard waits for it
-  uint64_t losses = 0;   // times it went away while attached
+  bool attached = true;     // false: the interface is gone, synguard waits for it
+  uint64_t losses = 0;      // times it went away while attached
+  uint64_t tc_repairs = 0;  // reqsk: times its TC filter was removed and attached again
 };
 
 struct MetricsSnapshot {

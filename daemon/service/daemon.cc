@@ -344,6 +344,16 @@ int Daemon::Start() {
     if (Status s = BringUp(ifname, /*attach=*/false); !s) return Fail(kExitRuntime, s.error());
   }
   if (Status s = StartSecrets(); !s) return Fail(kExitRuntime, s.error());
+  // Before the attach, so that no change after it goes unseen; the events
+  // our own attach makes cost one check in the first loop.
+  Result<RtnlEvents> rtnl = RtnlEvents::Open();
+  if (rtnl)
+    rtnl_.emplace(std::move(*rtnl));
+  else
+    spdlog::warn(
+        "{}: a deleted interface or a removed TC filter is noticed at the 1-second tick "
+        "only",
+        rtnl.error().message());
   for (auto& i : interfaces_) {
     if (Status s = i->Attach(config_.xdp_mode); !s) return Fail(kExitRuntime, s.error());
     if (i->datapath().took_over_link())
@@ -413,9 +423,11 @@ int Daemon::Loop() {
   for (;;) {
     uint64_t now = MonotonicNs();
     int wait_ms = now >= next_tick ? 0 : static_cast<int>((next_tick - now) / 1000000);
-    pollfd pfd{.fd = signals_.get(), .events = POLLIN, .revents = 0};
-    int n = poll(&pfd, 1, wait_ms);
-    if (n > 0) {
+    // poll() skips a negative fd: without the rtnetlink socket, the tick.
+    pollfd pfds[2] = {{.fd = signals_.get(), .events = POLLIN, .revents = 0},
+                      {.fd = rtnl_ ? rtnl_->fd() : -1, .events = POLLIN, .revents = 0}};
+    int n = poll(pfds, 2, wait_ms);
+    if (n > 0 && pfds[0].revents) {
       signalfd_siginfo si{};
       while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
@@ -428,6 +440,22 @@ int Daemon::Loop() {
                          : "detaching");
         Stop();
         return kExitOk;
+      }
+    }
+    if (n > 0 && rtnl_ && pfds[1].revents) {
+      // A link or tc change: the interface and TC filter checks now, once
+      // for whatever burst is queued, not at the next tick.
+      Result<size_t> events = rtnl_->Drain();
+      if (!events) {
+        spdlog::warn("{}; from now on the 1-second tick alone watches interfaces and TC filters",
+                     events.error().message());
+        rtnl_.reset();
+      } else if (*events > 0) {
+        WatchAttachments(MonotonicNs());
+        if (exit_code_) {
+          Stop();
+          return *exit_code_;
+        }
       }
     }
     if (MonotonicNs() >= next_tick) {

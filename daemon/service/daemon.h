@@ -5,7 +5,8 @@
 //   Start()  probe, tune, load and fill each interface's maps, publish the
 //            secrets, attach, self-test, READY;
 //   Loop()   a 1-second tick (clock, rotation, listeners, detector,
-//            watchdog) and the signals: SIGHUP reloads, SIGTERM/SIGINT stop;
+//            watchdog), rtnetlink events (the interface and TC filter checks
+//            at once) and the signals: SIGHUP reloads, SIGTERM/SIGINT stop;
 //   Stop()   detach and restore the sysctls, or leave everything pinned.
 #pragma once
 
@@ -20,13 +21,14 @@
 #include "metrics/exporter.h"
 #include "metrics/snapshot.h"
 #include "secrets/secret_rotator.h"
-#include "service/notifier.h"
 #include "service/instance_lock.h"
+#include "service/notifier.h"
 #include "service/port_table.h"
 #include "service/protected_interface.h"
 #include "service/reload_plan.h"
 #include "service/restore_record.h"
 #include "service/run_flags.h"
+#include "service/rtnl_events.h"
 #include "service/state_file.h"
 #include "service/summed_map.h"
 #include "tuning/sysctl_tuner.h"
@@ -81,9 +83,16 @@ class Daemon {
   // Every interface, or only `only` (after a re-attach); false if one failed.
   bool RunSelfTests(ProtectedInterface* only = nullptr);
   void Tick();
-  // daemon_interfaces.cc: interfaces that go away and come back.
+  // daemon_interfaces.cc: interfaces that go away and come back, and TC
+  // filters that something else removes. WatchAttachments() runs both, at
+  // each tick and at once on an rtnetlink event.
+  void WatchAttachments(uint64_t now_ns);
   void WatchInterfaces(uint64_t now_ns);
   bool Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns);
+  void WatchTcFilters(uint64_t now_ns);
+  // Ports on i disengaged while its TC filter is missing, engaged as the
+  // detector says once it is back; logs a change.
+  void HandoffInPlace(ProtectedInterface& i, bool in_place);
   void WatchListeners();
   void DetectAttacks(uint64_t now_ns);
   void Reload();
@@ -101,15 +110,15 @@ class Daemon {
 
   Config config_;
   DaemonOptions opts_;
+  // One synguard per namespace (service/instance_lock.h). Declared before
+  // everything it guards, so that it is released after them.
+  std::optional<InstanceLock> instance_lock_;
   HandoffMode handoff_ = HandoffMode::kAuto;
   std::string restore_path_;  // empty: nothing survives a crash
   RestoreState restore_;      // before tuner_, whose journal writes it
   std::unique_ptr<SysctlTuner> tuner_;
   std::unique_ptr<SecretSource> secret_source_;
   RealtimeClock clock_;
-  // One synguard per namespace (service/instance_lock.h). Declared before
-  // everything it guards, so that it is released after them.
-  std::optional<InstanceLock> instance_lock_;
   std::unique_ptr<SecretRotator> rotator_;
   std::string pin_root_;  // empty: unpinned
   std::vector<std::unique_ptr<ProtectedInterface>> interfaces_;
@@ -124,6 +133,7 @@ class Daemon {
   std::unique_ptr<MetricsExporter> exporter_;
   Notifier notifier_;
   UniqueFd signals_;
+  std::optional<RtnlEvents> rtnl_;  // absent: the tick alone watches
   std::string state_path_;
   DaemonState state_;
   bool self_test_ok_ = false;

@@ -10,8 +10,25 @@
 //         the same programs and maps (so cookies issued before still
 //         validate), the link pinned anew, the self-test, one line.
 //   exit  one line, then a stop as on SIGTERM with exit code 3.
+//
+// TC filters that go while their interface stays (reqsk): a filter on a
+// clsact qdisc is not a link, and `tc qdisc del dev X clsact`, `tc filter
+// del dev X ingress` or a network manager resetting tc removes it. XDP then
+// keeps answering SYNs with cookies and every returning ACK is reset by the
+// kernel. Each check samples the filter on every attached interface
+// (service/tc_filter_watch.h decides) and attaches it again at once: one
+// warn line and synguard_tc_filter_repairs_total; a qdisc it had to create
+// is recorded as ours to remove at stop. A failed repair is one error line,
+// retried with the interface watch's backoff. While the filter stays gone
+// (a repair failing, or waiting out a fight), the interface's ports are
+// disengaged: the kernel answers SYNs, which beats answering them with
+// cookies whose ACKs it resets; engaged again once the filter is back.
+//
+// Both run at each tick and, through the rtnetlink socket in Loop()
+// (service/rtnl_events.h), within milliseconds of the kernel's event.
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <string>
 
 #include "service/daemon.h"
@@ -30,6 +47,14 @@ std::string LossLine(const std::string& name, uint32_t gone, uint32_t now) {
 }
 
 }  // namespace
+
+void Daemon::WatchAttachments(uint64_t now_ns) {
+  // Interfaces first: a device that went takes its filter with it, and is
+  // not a filter to repair.
+  WatchInterfaces(now_ns);
+  if (exit_code_) return;
+  WatchTcFilters(now_ns);
+}
 
 void Daemon::WatchInterfaces(uint64_t now_ns) {
   bool changed = false;
@@ -89,6 +114,72 @@ bool Daemon::Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns) 
         "slower: check the driver's XDP support",
         i.name(), i.datapath().fallback_reason());
   return true;
+}
+
+void Daemon::WatchTcFilters(uint64_t now_ns) {
+  if (handoff_ != HandoffMode::kReqsk) return;
+  bool touched = false;
+  for (auto& ptr : interfaces_) {
+    ProtectedInterface& i = *ptr;
+    // A missing interface has no filter to keep: the re-attach brings both.
+    if (i.missing() || i.datapath().tc_ifindex() == 0) continue;
+    const bool was_unknown = i.tc_watch().unknown();
+    const TcSample found = i.SampleTc();
+    const TcFilterWatch::Action action = i.tc_watch().Update(found, now_ns);
+    // ENODEV: the device is going; the interface watch says so next.
+    if (found.state == TcSample::State::kUnknown) {
+      if (!was_unknown && found.err != ENODEV)
+        spdlog::warn("{}; checking again at the next tick", TcFindingText(i.name(), found));
+      continue;
+    }
+    if (action != TcFilterWatch::Action::kRepair) {
+      // In place, or gone while a fight's or a failure's wait runs.
+      HandoffInPlace(i, found.state == TcSample::State::kOurs);
+      continue;
+    }
+    touched = true;
+    Result<bool> created = i.RepairTc();
+    if (!created) {
+      const uint64_t wait_ns = i.tc_watch().AttemptFailed(now_ns);
+      spdlog::error("{}, and attaching it again failed: {}; next try in {} s",
+                    TcFindingText(i.name(), found), created.error().message(),
+                    wait_ns / 1000000000ull);
+      HandoffInPlace(i, false);
+      continue;
+    }
+    HandoffInPlace(i, true);
+    const uint64_t hold_ns = i.tc_watch().Repaired(now_ns);
+    spdlog::warn("{}", TcRepairLine(i.name(), found, *created));
+    if (hold_ns > 0)
+      spdlog::warn(
+          "synguard's TC filter on {} was removed {} times in a row, each within {} s of the "
+          "last: something keeps removing it (a network manager that owns tc on {}?); the next "
+          "repair waits {} s",
+          i.name(), i.tc_watch().quick_repairs(), TcFilterWatch::kFightWindowNs / 1000000000ull,
+          i.name(), hold_ns / 1000000000ull);
+  }
+  if (!touched) return;
+  // A qdisc created by a repair (even one whose attach then failed) is ours
+  // to remove at stop, and after a crash.
+  RecordTcHooks();
+  RefreshSnapshot();
+}
+
+void Daemon::HandoffInPlace(ProtectedInterface& i, bool in_place) {
+  if (i.handoff_down() == !in_place) return;
+  i.set_handoff_down(!in_place);
+  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
+  if (Status s = i.WritePorts(config_.ports, slots_, engaged, {}, {}); !s) {
+    spdlog::error("{}: the ports on {} keep their previous state", s.error().message(), i.name());
+    return;
+  }
+  if (in_place)
+    spdlog::info("synguard's TC filter on {} is back: cookies answer SYNs there again", i.name());
+  else
+    spdlog::warn(
+        "without its TC filter, every cookie handshake on {} would be reset: the kernel answers "
+        "SYNs there (with its own SYN cookies under a flood) until the filter is back",
+        i.name());
 }
 
 }  // namespace sg

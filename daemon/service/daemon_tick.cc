@@ -24,8 +24,8 @@ uint64_t MonoNs() {
 
 void Daemon::Tick() {
   // First: an interface that went away is noticed (or exits) before the
-  // rest of the tick writes to its maps.
-  WatchInterfaces(MonoNs());
+  // rest of the tick writes to its maps; then the TC filters.
+  WatchAttachments(MonoNs());
   if (exit_code_) return;
   for (auto& i : interfaces_) {
     if (Status s = i->RefreshClock(); !s) spdlog::warn("{}", s.error().message());
@@ -145,7 +145,8 @@ void Daemon::RefreshSnapshot() {
     s.interfaces.clear();
     for (const auto& i : interfaces_)
       s.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),
-                              i->datapath().fell_back(), !i->missing(), i->watch().losses()});
+                              i->datapath().fell_back(), !i->missing(), i->watch().losses(),
+                              i->tc_watch().repairs()});
   });
 }
 

@@ -70,8 +70,9 @@ Status ProtectedInterface::WritePorts(const std::vector<PortConfig>& ports, cons
                               setup_.ifname);
   }
   for (const PortConfig& p : ports) {
-    if (Status s = dp_->WritePort(p.port, PortEntry(p, slots.at(p.port), engaged(p.port))); !s)
-      return s.take_error().Context(setup_.ifname);
+    sg_port entry = PortEntry(p, slots.at(p.port), engaged(p.port));
+    if (handoff_down_) entry.flags &= ~SG_PORT_ENGAGED;  // engage: always included
+    if (Status s = dp_->WritePort(p.port, entry); !s) return s.take_error().Context(setup_.ifname);
   }
   for (uint16_t port : removed) {
     if (Status s = dp_->WritePort(port, sg_port{}); !s)
@@ -84,7 +85,7 @@ Status ProtectedInterface::SetEngaged(uint16_t port, bool engaged) {
   Result<sg_port> cur = dp_->ReadPort(port);
   if (!cur) return cur.take_error().Context(setup_.ifname);
   sg_port v = *cur;
-  v.flags = engaged ? (v.flags | SG_PORT_ENGAGED) : (v.flags & ~SG_PORT_ENGAGED);
+  v.flags = engaged && !handoff_down_ ? (v.flags | SG_PORT_ENGAGED) : (v.flags & ~SG_PORT_ENGAGED);
   if (Status s = dp_->WritePort(port, v); !s) return s.take_error().Context(setup_.ifname);
   return Ok();
 }
@@ -125,7 +126,30 @@ Status ProtectedInterface::Attach(XdpMode mode) {
                  std::to_string(dp_->tc_ifindex()) + ", then " + std::to_string(dp_->ifindex()) +
                  ")");
   watch_.Attached(static_cast<uint32_t>(dp_->ifindex()));
+  if (setup_.handoff == HandoffMode::kReqsk) tc_watch_.Attached();
   return Ok();
+}
+
+TcSample ProtectedInterface::SampleTc() const {
+  TcSample s;
+  Result<uint32_t> id = dp_->TcFilterProgId();
+  if (id) {
+    s.state = *id == dp_->tc_prog_id() ? TcSample::State::kOurs : TcSample::State::kReplaced;
+    s.prog_id = *id;
+    return s;
+  }
+  // ENOENT: no filter at our handle and priority; EINVAL: no clsact qdisc.
+  // Anything else (ENODEV: the device is going away) is not ours to act on.
+  const int err = id.error().err();
+  s.state = err == ENOENT || err == EINVAL ? TcSample::State::kGone : TcSample::State::kUnknown;
+  s.error = id.error().message();
+  s.err = err;
+  return s;
+}
+
+Result<bool> ProtectedInterface::RepairTc() {
+  // Its errors name the device already.
+  return dp_->RepairTc();
 }
 
 void ProtectedInterface::Lost(const LinkSample& now) {
@@ -137,12 +161,19 @@ void ProtectedInterface::Lost(const LinkSample& now) {
 
 LinkSample ProtectedInterface::Sample() const {
   LinkSample s;
+  // The link first, then the name: the kernel unregisters a device by
+  // unlisting its name and only then detaching its XDP program, so a link
+  // read as detached means the name is already gone (or another device's).
+  // The other order, sampled in the middle of an `ip link del` (which an
+  // rtnetlink event makes likely: the device's going down is announced
+  // first), sees our device's name with our link off it, and takes a
+  // deletion for a detach by someone else.
+  s.link_attached = dp_->XdpLinkAttached();
   s.ifindex = if_nametoindex(setup_.ifname.c_str());
   // Only ENODEV means "no such interface": a failed lookup (no fd left,
   // say) must not take the programs off a device that is there. The link's
   // own state still tells a device that went.
   if (s.ifindex == 0 && errno != ENODEV) s.ifindex = static_cast<uint32_t>(dp_->ifindex());
-  s.link_attached = dp_->XdpLinkAttached();
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include "service/interface_watch.h"
 #include "service/list_sync.h"
 #include "service/port_table.h"
+#include "service/tc_filter_watch.h"
 
 namespace sg {
 
@@ -60,6 +61,22 @@ class ProtectedInterface {
   // (Datapath::ForgetAttachment). When `now` is still that device (our link
   // was detached by something else), its TC filter is taken off first.
   void Lost(const LinkSample& now);
+  // reqsk: our TC filter on the device it was attached to (for
+  // tc_watch().Update()). Only meaningful while attached and not missing.
+  TcSample SampleTc() const;
+  // After tc_watch() said kRepair: the filter attached again (same program,
+  // same maps), the clsact qdisc created first if it is gone. Returns
+  // whether it created the qdisc.
+  Result<bool> RepairTc();
+  TcFilterWatch& tc_watch() { return tc_watch_; }
+  const TcFilterWatch& tc_watch() const { return tc_watch_; }
+  // reqsk without its TC filter (gone, and not back yet): every cookie
+  // SYN+ACK would end in a reset, so the ports are written disengaged here
+  // (the kernel answers SYNs, with its own cookies under a flood) whatever
+  // the detector says, until the filter is back. The caller rewrites the
+  // ports (WritePorts) after a change.
+  bool handoff_down() const { return handoff_down_; }
+  void set_handoff_down(bool down) { handoff_down_ = down; }
   // Waiting for the interface to come back (on_interface_loss: wait).
   bool missing() const { return watch_.missing(); }
   // The last self-test on this interface passed (or was not a fault).
@@ -83,6 +100,8 @@ class ProtectedInterface {
   bool have_cfg_ = false;
   bool lists_on_ = false;
   InterfaceWatch watch_;
+  TcFilterWatch tc_watch_;
+  bool handoff_down_ = false;
   bool self_test_ok_ = false;
 };
 
