@@ -32,28 +32,27 @@ int CleanupCommand(const CleanupOptions& opts) {
   // libbpf would print the kernel's answer to every probe of an interface
   // without a clsact qdisc; the errors that matter come back as values.
   libbpf_set_print(nullptr);
-  Result<uint64_t> ino = NetnsInode();
-  if (!ino) {
-    std::fprintf(stderr, "%s\n", ino.error().message().c_str());
+  Result<LocalDaemon> here = FindLocalDaemon(opts.state_dir);
+  if (!here) {
+    std::fprintf(stderr, "%s\n", here.error().message().c_str());
     return 1;
   }
-  std::optional<DaemonState> st;
-  if (Result<DaemonState> s = ReadStateFile(StateFilePath(opts.state_dir, *ino)); s)
-    st = std::move(*s);
+  const uint64_t ino = here->netns_inode;
+  const std::optional<DaemonState>& st = here->state;
   // Undoing under a live daemon would pull its programs and sysctls from
   // under it; it puts everything back itself when it stops.
-  if (DaemonRunning(opts.state_dir, *ino, st)) return Refuse(st, *ino);
+  if (here->running) return Refuse(st, ino);
 
   const CleanupRoots roots{
       .sysctl_root = kProcSys, .pin_dir = opts.pin_dir, .state_dir = opts.state_dir};
-  const CleanupTarget target{.netns_inode = *ino, .netns_id = NetnsIdentity()};
+  const CleanupTarget target{.netns_inode = ino, .netns_id = NetnsIdentity()};
   std::unique_ptr<CleanupKernel> kernel = SystemCleanupKernel();
   CleanupReport plan = Cleanup(roots, target, *kernel, /*dry_run=*/true);
   if (plan.nothing_to_do()) {
     std::printf(
         "nothing to clean up in this network namespace: no synguard pins under %s/%llu, no "
         "restore record or state file in %s, no synguard program attached\n",
-        opts.pin_dir.c_str(), static_cast<unsigned long long>(*ino), opts.state_dir.c_str());
+        opts.pin_dir.c_str(), static_cast<unsigned long long>(ino), opts.state_dir.c_str());
     return 0;
   }
   if (opts.dry_run) {
@@ -64,8 +63,8 @@ int CleanupCommand(const CleanupOptions& opts) {
 
   // Held until the end, so that a synguard systemd restarts meanwhile
   // refuses to start instead of tuning what this is putting back.
-  Result<InstanceLock> lock = InstanceLock::Take(InstanceLockPath(opts.state_dir, *ino));
-  if (!lock && lock.error().err() == EWOULDBLOCK) return Refuse(st, *ino);
+  Result<InstanceLock> lock = InstanceLock::Take(InstanceLockPath(opts.state_dir, ino));
+  if (!lock && lock.error().err() == EWOULDBLOCK) return Refuse(st, ino);
   if (!lock)
     std::fprintf(stderr, "%s: going on without it; start no synguard here until this is done\n",
                  lock.error().message().c_str());

@@ -207,18 +207,15 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
 }  // namespace
 
 int StatusCommand(const StatusOptions& opts) {
-  Result<uint64_t> ino = NetnsInode();
-  if (!ino) {
-    std::fprintf(stderr, "%s\n", ino.error().message().c_str());
+  Result<LocalDaemon> here = FindLocalDaemon(opts.state_dir);
+  if (!here) {
+    std::fprintf(stderr, "%s\n", here.error().message().c_str());
     return 1;
   }
-  std::optional<DaemonState> st;
-  if (Result<DaemonState> s = ReadStateFile(StateFilePath(opts.state_dir, *ino)); s)
-    st = std::move(*s);
-  // The instance lock, or a live synguard at the state file's pid (not
-  // merely a live pid: pids are reused).
-  const bool running = DaemonRunning(opts.state_dir, *ino, st);
-  const std::string root = opts.pin_dir + "/" + std::to_string(*ino);
+  const uint64_t ino = here->netns_inode;
+  const std::optional<DaemonState>& st = here->state;
+  const bool running = here->running;
+  const std::string root = opts.pin_dir + "/" + std::to_string(ino);
   std::vector<std::string> names;
   if (st) {
     for (const InterfaceState& i : st->interfaces) names.push_back(i.name);

@@ -69,4 +69,16 @@ bool DaemonRunning(const std::string& state_dir, uint64_t netns_inode,
   return state && IsSynguardProcess(state->pid, netns_inode);
 }
 
+Result<LocalDaemon> FindLocalDaemon(const std::string& state_dir) {
+  Result<uint64_t> ino = NetnsInode();
+  if (!ino) return ino.take_error();
+  LocalDaemon d{.netns_inode = *ino};
+  if (Result<DaemonState> s = ReadStateFile(StateFilePath(state_dir, *ino)); s)
+    d.state = std::move(*s);
+  // The instance lock, or a live synguard at the state file's pid (not
+  // merely a live pid: pids are reused).
+  d.running = DaemonRunning(state_dir, *ino, d.state);
+  return d;
+}
+
 }  // namespace sg

@@ -54,4 +54,13 @@ bool IsSynguardProcess(int64_t pid, uint64_t netns_inode, const std::string& pro
 bool DaemonRunning(const std::string& state_dir, uint64_t netns_inode,
                    const std::optional<DaemonState>& state);
 
+// What `status` and `cleanup` start from: this network namespace, the state
+// file a synguard keeps in it (if any), and whether one runs here now.
+struct LocalDaemon {
+  uint64_t netns_inode = 0;
+  std::optional<DaemonState> state;  // none: no (readable) state file
+  bool running = false;
+};
+Result<LocalDaemon> FindLocalDaemon(const std::string& state_dir);
+
 }  // namespace sg

@@ -92,6 +92,7 @@ REMOVE_AND_WATCH = textwrap.dedent("""
 # its start time, so that the test can place every failure.
 TIMED_LOOP = textwrap.dedent("""
     import json, select, socket, sys, time
+""") + traffic.ECHO_ONCE + textwrap.dedent("""
     host, port = sys.argv[1], int(sys.argv[2])
     seconds, limit, pause = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     end, n = time.monotonic() + seconds, 0
@@ -100,12 +101,7 @@ TIMED_LOOP = textwrap.dedent("""
             break
         t, err = time.monotonic(), None
         try:
-            c = socket.create_connection((host, port), timeout=3)
-            c.settimeout(3)
-            c.sendall(b"x")
-            if c.recv(1) != b"x":
-                raise OSError("no echo")
-            c.close()
+            echo_once(host, port, 3)
         except OSError as e:
             err = f"{type(e).__name__}: {e}"
         print(json.dumps({"t": t, "err": err}), flush=True)
@@ -162,6 +158,17 @@ class TcFilterLossTest(testing.LabTestCase):
         if self.mode != "reqsk":
             self.skipTest("only the reqsk handoff has a TC filter")
 
+    def start(self, l):
+        """The echo server, then synguard; the scrapes stay on the server
+        namespace's loopback, let past the SYN drop. (daemon, the id of
+        its TC program at ingress)."""
+        nft.allow_loopback(l.server_ns)
+        traffic.serve(l)
+        d = self.start_synguard(l)
+        prog = self.tc_prog(l)
+        self.assertIsNotNone(prog, d.output())
+        return d, prog
+
     def tc_prog(self, l):
         """Id of the TC program on the server's ingress, from the kernel."""
         net = json.loads(l.run(l.server_ns, ["bpftool", "-j", "net", "show",
@@ -216,14 +223,8 @@ class TcFilterLossTest(testing.LabTestCase):
 
     def test_removed_filter_is_attached_again(self):
         with testing.lab(attacker=True) as l:
-            # The scrapes stay on the server namespace's loopback, let past
-            # the SYN drop.
-            nft.allow_loopback(l.server_ns)
-            traffic.serve(l)
-            d = self.start_synguard(l)
+            d, prog = self.start(l)
             dev = l.server_if
-            prog = self.tc_prog(l)
-            self.assertIsNotNone(prog, d.output())
             self.assertTrue(self.has_clsact(l))
             self.assertEqual(self.repairs(l), [0])
 
@@ -320,12 +321,8 @@ class TcFilterLossTest(testing.LabTestCase):
         answers; when the way is clear the repair, retried after its
         backoff, engages them again."""
         with testing.lab() as l:
-            nft.allow_loopback(l.server_ns)
-            traffic.serve(l)
-            d = self.start_synguard(l)
+            d, prog = self.start(l)
             dev = l.server_if
-            prog = self.tc_prog(l)
-            self.assertIsNotNone(prog, d.output())
             self.assert_all_connect(l, "through synguard, before")
 
             # Stopped, so that no repair slips in between the two commands.

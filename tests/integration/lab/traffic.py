@@ -40,22 +40,30 @@ SERVER = textwrap.dedent("""
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 """)
 
+# One short connection: connect, 1 byte echoed, close; OSError otherwise.
+# Shared by the client scripts (LOOP here, the tests' own timed loops).
+ECHO_ONCE = textwrap.dedent("""
+    def echo_once(host, port, timeout):
+        c = socket.create_connection((host, port), timeout=timeout)
+        c.settimeout(timeout)
+        c.sendall(b"x")
+        if c.recv(1) != b"x":
+            raise OSError("no echo")
+        c.close()
+""")
+
 # Opens connections one after another (1 byte echoed each) for a time,
 # bounded in count; prints every failure and a summary line.
 LOOP = textwrap.dedent("""
     import socket, sys, time
+""") + ECHO_ONCE + textwrap.dedent("""
     host, port = sys.argv[1], int(sys.argv[2])
     seconds, limit, pause = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     ok = failed = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end and ok + failed < limit:
         try:
-            c = socket.create_connection((host, port), timeout=5)
-            c.settimeout(5)
-            c.sendall(b"x")
-            if c.recv(1) != b"x":
-                raise OSError("no echo")
-            c.close()
+            echo_once(host, port, 5)
             ok += 1
         except OSError as e:
             failed += 1
