@@ -187,6 +187,10 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
     std::printf("\n");
     if (f.missing)
       std::printf("  MISSING: the interface went away; synguard waits for it to come back\n");
+    else if (st && st->handoff == "reqsk" && f.tc_prog_id == 0)
+      std::printf(
+          "  TC HANDOFF FILTER MISSING: removed by something else and not attached again yet; "
+          "its ports are not engaged (the kernel answers SYNs) until it is back\n");
     if (!f.error.empty()) std::printf("  %s\n", f.error.c_str());
     for (const PortStatus& p : f.ports)
       std::printf("  port %u%s%s: %s; syn %llu, synack %llu, ack valid %llu, invalid %llu\n",

@@ -38,7 +38,7 @@ import textwrap
 import threading
 import time
 
-from lab import flood, metrics, nft, testing, traffic
+from lab import env, flood, metrics, nft, testing, traffic
 
 PORT = testing.PORT
 METRICS = metrics.DEFAULT_LISTEN  # synguard's default, in the server namespace
@@ -336,6 +336,7 @@ class TcFilterLossTest(testing.LabTestCase):
             self.assertTrue(self.wait_for(d, FALLBACK_LINE.format(dev=dev), 1,
                                           5), d.output())
             self.assertIn("attaching it again failed", d.output())
+            self.assertIn(STATUS_MISSING, self.status(l))
             # Only the kernel can answer now: let its SYNs through.
             nft.remove(l.server_ns)
             self.assert_all_connect(l, "to the kernel, filter blocked")
@@ -345,11 +346,15 @@ class TcFilterLossTest(testing.LabTestCase):
             self.assertTrue(self.wait_for(d, BACK_LINE.format(dev=dev), 1,
                                           REPAIR_WAIT), d.output())
             self.assertEqual(self.tc_prog(l), prog)
+            self.assertNotIn(STATUS_MISSING, self.status(l))
             # Only synguard can answer again.
             nft.drop_pure_syns(l.server_ns)
             nft.allow_loopback(l.server_ns)
             self.assert_all_connect(l, "through synguard, after")
             self.stop_synguard(d)
+
+    def status(self, l):
+        return l.run(l.server_ns, [env.synguard(), "status"]).stdout
 
     def assert_all_connect(self, l, what, n=20):
         ok, failed, out = traffic.loop(l, seconds=20, limit=n, pause=0.02)
@@ -364,6 +369,7 @@ def blocker_add(dev):
             "1:1"]
 
 
+STATUS_MISSING = "TC HANDOFF FILTER MISSING"
 FALLBACK_LINE = ("without its TC filter, every cookie handshake on {dev} "
                  "would be reset: the kernel answers SYNs there")
 BACK_LINE = ("synguard's TC filter on {dev} is back: cookies answer SYNs "
