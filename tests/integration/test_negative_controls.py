@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Controls that show the other tests can fail: with the nft rule dropping
 pure SYNs, nothing connects without synguard; in reqsk mode nothing connects
-once the TC handoff filter is gone; in kernel-cookie mode nothing connects
-once tcp_syncookies is no longer 2 (bpf_tcp_gen_syncookie then refuses)."""
+once the TC handoff filter is gone (with the daemon stopped by SIGSTOP: a
+running one attaches it again within milliseconds, test_tc_filter_loss); in
+kernel-cookie mode nothing connects once tcp_syncookies is no longer 2
+(bpf_tcp_gen_syncookie then refuses)."""
+
+import contextlib
+import os
+import signal
 
 from lab import counters, nft, testing
 from lab.echo import EchoServer, run_client
@@ -24,6 +30,19 @@ class NegativeControlsTest(testing.LabTestCase):
         srv.stop()
         return summary["ok"], len(srv.records)
 
+    @contextlib.contextmanager
+    def paused(self, d):
+        """reqsk: the daemon stopped (its XDP program still answers SYNs
+        from the kernel), so that it cannot put its TC filter back."""
+        if self.mode != "reqsk":
+            yield
+            return
+        os.kill(d.proc.pid, signal.SIGSTOP)  # nsenter execs synguard
+        try:
+            yield
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+
     def test_without_synguard_nothing_connects(self):
         if self.mode != "reqsk":
             self.skipTest("does not depend on the mode: run once, with reqsk")
@@ -44,15 +63,16 @@ class NegativeControlsTest(testing.LabTestCase):
                 self.assertEqual(
                     self.attempt(l, family, expect_success=True)[0], ATTEMPTS)
             before = sg.read()
-            if self.mode == "reqsk":
-                l.run(l.server_ns, ["tc", "filter", "del", "dev", l.server_if,
-                                    "ingress"])
-            else:
-                l.sysctl(l.server_ns, "net.ipv4.tcp_syncookies", 1)
-            for family in (4, 6):
-                self.assertEqual(self.attempt(l, family), (0, 0))
-            got = counters.delta(before, sg.read(),
-                                 ["TX_SYNACK", "PASS_NO_KEY", "HANDOFF_OK"])
+            with self.paused(d):
+                if self.mode == "reqsk":
+                    l.run(l.server_ns, ["tc", "filter", "del", "dev",
+                                        l.server_if, "ingress"])
+                else:
+                    l.sysctl(l.server_ns, "net.ipv4.tcp_syncookies", 1)
+                for family in (4, 6):
+                    self.assertEqual(self.attempt(l, family), (0, 0))
+                got = counters.delta(before, sg.read(),
+                                     ["TX_SYNACK", "PASS_NO_KEY", "HANDOFF_OK"])
             if self.mode == "reqsk":
                 # SYN+ACKs still go out, but the ACKs reach no handoff.
                 self.assertGreater(got["TX_SYNACK"], 0)
