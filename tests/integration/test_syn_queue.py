@@ -101,11 +101,15 @@ class SynQueueTest(testing.LabTestCase):
         with testing.lab(syn_drop=False) as l:
             server, _ = l.addresses(4)
             l.spawn(l.server_ns, ["python3", "-c", LISTEN.format(port=port)])
+            # A SYN before listen() is reset and leaves nothing to see.
+            self.wait_for_ss(l, l.server_ns, "listening", f"sport = :{port}")
             l.run(l.client_ns, ["nft", "-f", "-"], input=DROP_SYNACKS.format(
                 port=port))
             client = l.spawn(l.client_ns, ["python3", "-c", CONNECT.format(
                 addr=server, port=port)])
-            time.sleep(1)  # SYN, SYN+ACK dropped: the request socket is held
+            # Its SYN is out once the client shows SYN-SENT; the server's
+            # SYN+ACKs are dropped, so the request socket is held.
+            self.wait_for_ss(l, l.client_ns, "syn-sent", f"dport = :{port}")
             with SynRecvWatcher(l, port, samples=20) as watch:
                 pass  # leaving the block waits for the 20 samples
             client.wait(timeout=30)
@@ -113,6 +117,17 @@ class SynQueueTest(testing.LabTestCase):
             self.assertTrue(watch.request_socks, "the watcher saw no "
                             "request socket where one was held")
             self.assertEqual(watch.children, [])
+
+    def wait_for_ss(self, l, ns, state, match, seconds=10):
+        """Until `ss` in ns lists a TCP socket in state matching match."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            out = l.run(ns, ["ss", "-Htn", "state", state,
+                             f"( {match} )"]).stdout
+            if out.strip():
+                return
+            time.sleep(0.05)
+        self.fail(f"no {state} socket ({match}) in {ns} after {seconds} s")
 
 
 # Listens (backlog 8) for the control, long enough for the watcher.
