@@ -128,11 +128,16 @@ void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) {
 
 Status Daemon::WritePortsEverywhere(const std::vector<uint16_t>& removed,
                                     const std::vector<uint32_t>& fresh) {
-  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
   for (auto& i : interfaces_) {
-    if (Status s = i->WritePorts(config_.ports, slots_, engaged, fresh, removed); !s) return s;
+    if (Status s = WritePortsTo(*i, removed, fresh); !s) return s;
   }
   return Ok();
+}
+
+Status Daemon::WritePortsTo(ProtectedInterface& i, const std::vector<uint16_t>& removed,
+                            const std::vector<uint32_t>& fresh) {
+  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
+  return i.WritePorts(config_.ports, slots_, engaged, fresh, removed);
 }
 
 Status Daemon::PublishSecrets(const sg_secrets& s) {
@@ -185,8 +190,7 @@ Status Daemon::BringUp(const std::string& ifname, bool attach) {
     auto it = previous.find(port);
     if (it == previous.end() || it->second != slot) fresh.push_back(slot);
   }
-  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
-  if (Status s = i.WritePorts(config_.ports, slots_, engaged, fresh, removed); !s) return s;
+  if (Status s = WritePortsTo(i, removed, fresh); !s) return s;
   if (rotator_ && rotator_->started()) {
     if (Status s = i.datapath().WriteSecrets(rotator_->state()); !s)
       return s.take_error().Context(ifname);

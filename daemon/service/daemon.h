@@ -78,6 +78,10 @@ class Daemon {
   Status BringUp(const std::string& ifname, bool attach);
   Status WritePortsEverywhere(const std::vector<uint16_t>& removed,
                               const std::vector<uint32_t>& fresh);
+  // The configured ports on i, each engaged as its detector says (and as
+  // i's TC filter allows); `fresh` slots cleared, `removed` ports unprotected.
+  Status WritePortsTo(ProtectedInterface& i, const std::vector<uint16_t>& removed = {},
+                      const std::vector<uint32_t>& fresh = {});
   Status PublishSecrets(const sg_secrets& s);
   Status StartSecrets();
   // Every interface, or only `only` (after a re-attach); false if one failed.

@@ -168,9 +168,11 @@ void Daemon::WatchTcFilters(uint64_t now_ns) {
 void Daemon::HandoffInPlace(ProtectedInterface& i, bool in_place) {
   if (i.handoff_down() == !in_place) return;
   i.set_handoff_down(!in_place);
-  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
-  if (Status s = i.WritePorts(config_.ports, slots_, engaged, {}, {}); !s) {
-    spdlog::error("{}: the ports on {} keep their previous state", s.error().message(), i.name());
+  if (Status s = WritePortsTo(i); !s) {
+    // Flag and map in step again: the next check tries once more.
+    i.set_handoff_down(in_place);
+    spdlog::error("{}: the ports on {} keep their previous state; trying again at the next check",
+                  s.error().message(), i.name());
     return;
   }
   if (in_place)

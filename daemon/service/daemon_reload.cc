@@ -95,9 +95,7 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
         return s.take_error().Context("reload");
     }
     if (plan.ports_changed) {
-      auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
-      if (Status s = i->WritePorts(config_.ports, slots_, engaged, fresh, removed); !s)
-        return s.take_error().Context("reload");
+      if (Status s = WritePortsTo(*i, removed, fresh); !s) return s.take_error().Context("reload");
     }
   }
   if (plan.on_crash_changed) {
