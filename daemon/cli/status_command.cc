@@ -70,9 +70,7 @@ void ReadKernelAttach(InterfaceStatus& s) {
     s.xdp_prog_id = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
     if (!s.xdp_prog_id) s.xdp_prog_id = q.prog_id;
   }
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(idx), .attach_point = BPF_TC_INGRESS);
-  LIBBPF_OPTS(bpf_tc_opts, topts, .handle = kTcHandoffHandle, .priority = kTcHandoffPriority);
-  if (bpf_tc_query(&hook, &topts) == 0) s.tc_prog_id = topts.prog_id;
+  if (Result<uint32_t> id = TcHandoffFilterProgId(static_cast<int>(idx)); id) s.tc_prog_id = *id;
 }
 
 InterfaceStatus ReadInterface(const std::string& pin_dir, const std::string& name,

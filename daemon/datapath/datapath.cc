@@ -226,12 +226,8 @@ Result<bool> Datapath::AttachTcAt(int ifindex, const std::string& ifname) {
 
 Result<uint32_t> Datapath::TcFilterProgId() const {
   if (!tc_ || !tc_ifindex_) return Error("no TC filter attached", ENOENT);
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);
-  LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
   QuietLibbpf quiet;  // ENOENT and EINVAL are answers (see the header)
-  if (int err = bpf_tc_query(&hook, &query))
-    return Error("query the TC ingress filter on ifindex " + std::to_string(tc_ifindex_), err);
-  return query.prog_id;
+  return TcHandoffFilterProgId(tc_ifindex_);
 }
 
 Result<bool> Datapath::RepairTc() {

@@ -85,12 +85,18 @@ Status DetachXdpLink(uint32_t link_id) {
   return Ok();
 }
 
-bool HasSynguardTcFilter(int ifindex) {
+Result<uint32_t> TcHandoffFilterProgId(int ifindex) {
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
   LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandoffHandle, .priority = kTcHandoffPriority);
+  if (int err = bpf_tc_query(&hook, &query))
+    return Error("query the TC ingress filter on ifindex " + std::to_string(ifindex), err);
+  return query.prog_id;
+}
+
+bool HasSynguardTcFilter(int ifindex) {
   // No clsact qdisc, or no filter with our handle and priority: none.
-  if (bpf_tc_query(&hook, &query) != 0) return false;
-  return ProgName(query.prog_id) == kTcProgName;
+  Result<uint32_t> id = TcHandoffFilterProgId(ifindex);
+  return id && ProgName(*id) == kTcProgName;
 }
 
 Status RemoveSynguardTcFilter(int ifindex) {

@@ -33,6 +33,11 @@ Result<uint32_t> SynguardXdpLink(int ifindex);
 // Detaches the link with that id (SynguardXdpLink()).
 Status DetachXdpLink(uint32_t link_id);
 
+// The id of the program in the filter at our handle and priority at
+// ifindex's ingress (anyone's: see HasSynguardTcFilter). The error keeps the
+// kernel's errno: ENOENT no such filter, EINVAL no clsact qdisc or a filter
+// there that is not BPF, ENODEV no such device.
+Result<uint32_t> TcHandoffFilterProgId(int ifindex);
 // synguard's handoff filter is at ifindex's ingress.
 bool HasSynguardTcFilter(int ifindex);
 // Removes it if it is there (and is synguard's); Ok when it is not.
