@@ -1,5 +1,5 @@
 // synguard: XDP SYN-flood defense. Subcommands: run, status, check-config,
-// cleanup.
+// cleanup, reload.
 // Parsing only: each subcommand lives in its own file. Exit codes: 0 ok,
 // 1 runtime failure, 2 bad config or flags (nothing attached or changed).
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 
 #include "cli/check_config_command.h"
 #include "cli/cleanup_command.h"
+#include "cli/reload_command.h"
 #include "cli/run_command.h"
 #include "cli/status_command.h"
 
@@ -89,6 +90,14 @@ int main(int argc, char** argv) {
       "Exit 0: done, or nothing to do. Exit 1: refused, or something could not be undone\n"
       "(it says what is left).");
 
+  sg::ReloadOptions reload;
+  CLI::App* reload_cmd = app.add_subcommand(
+      "reload", "make the running synguard reload its config and wait for the result");
+  reload_cmd->add_option("--pid", reload.pid, "the daemon's pid (default: from its state file)");
+  reload_cmd->add_option("--state-dir", reload.state_dir, "the daemon's state directory");
+  reload_cmd->add_option("--timeout", reload.timeout_sec, "seconds to wait for the answer")
+      ->check(CLI::Range(1, 600));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,5 +110,6 @@ int main(int argc, char** argv) {
   if (status_cmd->parsed()) return sg::StatusCommand(status);
   if (check_cmd->parsed()) return sg::CheckConfig(check_file);
   if (cleanup_cmd->parsed()) return sg::CleanupCommand(cleanup);
+  if (reload_cmd->parsed()) return sg::ReloadCommand(reload);
   return 0;
 }
