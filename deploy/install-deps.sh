@@ -18,6 +18,9 @@ packages=(
   # lab, tests and benchmarks
   iproute2 nftables iperf3 netsniff-ng curl python3 gnuplot-nox prometheus systemd
   ethtool procps
+  # kernel matrix (tests/kernels): Debian kernels under qemu, a busybox initramfs
+  # made from their modules (depmod, xz for trixie's .ko.xz), apt-get download
+  qemu-system-x86 busybox-static cpio kmod xz-utils debian-archive-keyring file
 )
 
 missing=()
