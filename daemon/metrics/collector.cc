@@ -197,6 +197,7 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
       Family("synguard_config_reloads_total", "Configuration reloads, by result.", kCounter)
           .Add(static_cast<double>(snap.reloads_ok), {{"result", "success"}})
           .Add(static_cast<double>(snap.reloads_failed), {{"result", "failure"}})
+          .Add(static_cast<double>(snap.reloads_rolled_back), {{"result", "rolled_back"}})
           .Take());
   out.push_back(Family("synguard_config_last_reload_successful",
                        "1 if the last configuration reload succeeded.", kGauge)

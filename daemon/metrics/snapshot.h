@@ -36,7 +36,8 @@ struct MetricsSnapshot {
   uint64_t secret_rotations = 0;
   double last_rotation_unix = 0;  // seconds; 0: not rotated yet
   uint64_t reloads_ok = 0;
-  uint64_t reloads_failed = 0;
+  uint64_t reloads_failed = 0;       // refused: nothing was written
+  uint64_t reloads_rolled_back = 0;  // a write failed: what was written was undone
   bool last_reload_ok = true;
   double last_reload_unix = 0;
   bool self_test_ok = false;

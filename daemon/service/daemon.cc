@@ -95,7 +95,10 @@ int Daemon::DryRun() {
   return kExitOk;
 }
 
-void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) {
+void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) { ports_ = BuildPorts(ports); }
+
+std::map<uint16_t, Daemon::PortRuntime> Daemon::BuildPorts(
+    const std::vector<PortConfig>& ports) const {
   std::map<uint16_t, PortRuntime> next;
   for (const PortConfig& p : ports) {
     PortRuntime rt;
@@ -107,7 +110,7 @@ void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) {
         old->second.detector->thresholds().syn_rate_disengage == p.thresholds.syn_rate_disengage &&
         old->second.detector->thresholds().queue_fill_engage == p.thresholds.queue_fill_engage &&
         old->second.detector->thresholds().quiet_period == p.thresholds.quiet_period) {
-      rt = std::move(old->second);
+      rt = old->second;
     } else if (p.engage == EngageMode::kAuto) {
       rt.detector.emplace(p.port, p.thresholds);
       if (old != ports_.end()) {
@@ -123,7 +126,7 @@ void Daemon::RebuildPorts(const std::vector<PortConfig>& ports) {
                  (p.engage == EngageMode::kAuto && rt.detector && rt.detector->engaged());
     next[p.port] = std::move(rt);
   }
-  ports_ = std::move(next);
+  return next;
 }
 
 Status Daemon::WritePortsEverywhere(const std::vector<uint16_t>& removed,
@@ -136,8 +139,15 @@ Status Daemon::WritePortsEverywhere(const std::vector<uint16_t>& removed,
 
 Status Daemon::WritePortsTo(ProtectedInterface& i, const std::vector<uint16_t>& removed,
                             const std::vector<uint32_t>& fresh) {
-  auto engaged = [&](uint16_t port) { return ports_.at(port).engaged; };
-  return i.WritePorts(config_.ports, slots_, engaged, fresh, removed);
+  return WritePortsWith(i, config_, slots_, ports_, removed, fresh);
+}
+
+Status Daemon::WritePortsWith(ProtectedInterface& i, const Config& cfg, const SlotMap& slots,
+                              const std::map<uint16_t, PortRuntime>& ports,
+                              const std::vector<uint16_t>& removed,
+                              const std::vector<uint32_t>& fresh) {
+  auto engaged = [&](uint16_t port) { return ports.at(port).engaged; };
+  return i.WritePorts(cfg.ports, slots, engaged, fresh, removed);
 }
 
 Status Daemon::PublishSecrets(const sg_secrets& s) {
@@ -162,44 +172,66 @@ Status Daemon::StartSecrets() {
 }
 
 Status Daemon::BringUp(const std::string& ifname, bool attach) {
+  Result<std::unique_ptr<ProtectedInterface>> pi = LoadInterface(ifname, config_, slots_, ports_);
+  if (!pi) return pi.take_error();
+  if (attach) {
+    if (Status s = (*pi)->Attach(config_.xdp_mode); !s) return s;
+  }
+  interfaces_.push_back(std::move(*pi));
+  return Ok();
+}
+
+Result<std::unique_ptr<ProtectedInterface>> Daemon::LoadInterface(
+    const std::string& ifname, const Config& cfg, const SlotMap& slots,
+    const std::map<uint16_t, PortRuntime>& ports) {
   std::string pin_dir = pin_root_.empty() ? "" : pin_root_ + "/" + ifname;
   if (!pin_dir.empty()) {
-    if (Status s = MakeDirs(pin_dir); !s) return s;
+    if (Status s = MakeDirs(pin_dir); !s) return s.take_error();
   }
   Result<std::unique_ptr<ProtectedInterface>> pi =
       ProtectedInterface::Load({.ifname = ifname,
                                 .handoff = handoff_,
                                 .pin_dir = pin_dir,
                                 .sysctl_root = opts_.sysctl_root,
-                                .pin_link = config_.on_crash == OnCrash::kKeepProtecting});
-  if (!pi) return pi.take_error();
+                                .pin_link = cfg.on_crash == OnCrash::kKeepProtecting});
+  if (!pi) {
+    if (!pin_dir.empty()) rmdir(pin_dir.c_str());  // made above, and empty
+    return pi.take_error();
+  }
   ProtectedInterface& i = **pi;
+  // A failure below unpins what was loaded: nothing of it is in force yet.
+  // Maps a previous run left pinned stay: its link may still run on them.
+  auto discard = [&](Error e) -> Error {
+    if (!i.datapath().reused_maps()) {
+      i.datapath().Unpin();
+      if (!pin_dir.empty()) rmdir(pin_dir.c_str());
+    }
+    return e;
+  };
   if (i.datapath().reused_maps())
     spdlog::info("{}: reusing the maps pinned under {}", ifname, pin_dir);
   // After the sysctls: the SYN+ACK offers what the values in force allow.
-  if (Status s = i.WriteCookies(config_.cookies); !s) return s;
-  if (Status s = i.WriteLists(BuildListEntries(config_.allowlist, config_.denylist)); !s) return s;
+  if (Status s = i.WriteCookies(cfg.cookies); !s) return discard(s.take_error());
+  if (Status s = i.WriteLists(BuildListEntries(cfg.allowlist, cfg.denylist)); !s)
+    return discard(s.take_error());
   // Ports a previous run protected but this config does not are cleared.
   std::vector<uint16_t> removed;
   SlotMap previous = i.PreviousPorts();
   for (const auto& [port, slot] : previous) {
-    if (!slots_.count(port)) removed.push_back(port);
+    if (!slots.count(port)) removed.push_back(port);
   }
   std::vector<uint32_t> fresh;
-  for (const auto& [port, slot] : slots_) {
+  for (const auto& [port, slot] : slots) {
     auto it = previous.find(port);
     if (it == previous.end() || it->second != slot) fresh.push_back(slot);
   }
-  if (Status s = WritePortsTo(i, removed, fresh); !s) return s;
+  if (Status s = WritePortsWith(i, cfg, slots, ports, removed, fresh); !s)
+    return discard(s.take_error());
   if (rotator_ && rotator_->started()) {
     if (Status s = i.datapath().WriteSecrets(rotator_->state()); !s)
-      return s.take_error().Context(ifname);
+      return discard(s.take_error().Context(ifname));
   }
-  if (attach) {
-    if (Status s = i.Attach(config_.xdp_mode); !s) return s;
-  }
-  interfaces_.push_back(std::move(*pi));
-  return Ok();
+  return std::move(*pi);
 }
 
 bool Daemon::RunSelfTests(ProtectedInterface* only) {

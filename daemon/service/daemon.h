@@ -74,14 +74,25 @@ class Daemon {
     bool engaged = false;
   };
 
+  // A reload computed in full before its first write (daemon_reload.cc).
+  struct PreparedApply;
+
   int Fail(int code, const Error& e);
   Status BringUp(const std::string& ifname, bool attach);
+  // Loads ifname's programs and fills its maps for `cfg` (not attached).
+  Result<std::unique_ptr<ProtectedInterface>> LoadInterface(
+      const std::string& ifname, const Config& cfg, const SlotMap& slots,
+      const std::map<uint16_t, PortRuntime>& ports);
   Status WritePortsEverywhere(const std::vector<uint16_t>& removed,
                               const std::vector<uint32_t>& fresh);
   // The configured ports on i, each engaged as its detector says (and as
   // i's TC filter allows); `fresh` slots cleared, `removed` ports unprotected.
   Status WritePortsTo(ProtectedInterface& i, const std::vector<uint16_t>& removed = {},
                       const std::vector<uint32_t>& fresh = {});
+  // The same for ports not yet in force (a reload being prepared).
+  Status WritePortsWith(ProtectedInterface& i, const Config& cfg, const SlotMap& slots,
+                        const std::map<uint16_t, PortRuntime>& ports,
+                        const std::vector<uint16_t>& removed, const std::vector<uint32_t>& fresh);
   Status PublishSecrets(const sg_secrets& s);
   Status StartSecrets();
   // Every interface, or only `only` (after a re-attach); false if one failed.
@@ -100,7 +111,11 @@ class Daemon {
   void WatchListeners();
   void DetectAttacks(uint64_t now_ns);
   void Reload();
-  Status ApplyReload(const Config& next, const ReloadPlan& plan);
+  // All or nothing: a failure before the first write refuses the reload;
+  // one after it rolls back what was written (*rolled_back set).
+  Status ApplyReload(const Config& next, const ReloadPlan& plan, bool* rolled_back);
+  Result<std::unique_ptr<PreparedApply>> PrepareReload(const Config& merged,
+                                                       const ReloadPlan& plan);
   void Stop();
   // daemon_restore.cc: the restore record (service/restore_record.h).
   void StartTuner();
@@ -109,6 +124,8 @@ class Daemon {
   void RefreshSnapshot();
   void WriteState();
   void RebuildPorts(const std::vector<PortConfig>& ports);
+  // The runtime of `ports`, carrying over what ports_ knows; ports_ unchanged.
+  std::map<uint16_t, PortRuntime> BuildPorts(const std::vector<PortConfig>& ports) const;
   std::string StatusLine() const;
   std::vector<uint16_t> PortNumbers() const;
 

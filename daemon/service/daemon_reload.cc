@@ -1,16 +1,78 @@
-// SIGHUP: the new config is read and validated in full before anything
-// changes. A bad file is one log line and a failed-reload count; a good one
-// is applied as a difference, without detaching and without touching the
-// secrets, so no handshake in flight is lost.
+// SIGHUP: a reload is all or nothing.
+//   1. The new config is read and validated in full (a bad file is refused).
+//   2. PrepareReload computes every write before the first one: every new
+//      interface resolved, every MTU read, every map value built, the new
+//      interfaces' programs loaded and filled but not attached. A failure
+//      here is a refusal: nothing running was touched.
+//   3. ApplyPrepared (service/reload_txn.h) writes it step by step, each
+//      step with its undo; the first failure undoes what was written, so
+//      the datapath is back to the running config, and the new interfaces
+//      loaded in 2 are unpinned again.
+//   4. Only then do the daemon's own state (config, slots, detectors) and
+//      the interfaces that leave change: detached last, so that a rollback
+//      never has to attach anything again.
+// The log and synguard_config_reloads_total{result} say which of success,
+// failure (refused) and rolled_back it was. Secrets are never touched, so no
+// handshake in flight is lost.
+#include <net/if.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "datapath/bpf_config.h"
 #include "service/daemon.h"
 #include "service/list_sync.h"
+#include "service/reload_txn.h"
 
 namespace sg {
+
+namespace {
+
+// A ProtectedInterface as the transaction writes it.
+class LiveTarget : public ReloadTarget {
+ public:
+  LiveTarget(ProtectedInterface& i, XdpMode mode) : i_(i), mode_(mode) {}
+  const std::string& name() const override { return i_.name(); }
+  std::optional<sg_config> config() const override { return i_.cookie_config(); }
+  Status PutConfig(const sg_config& c) override { return i_.PutCookieConfig(c); }
+  Status PutLists(const ListEntries& e) override { return i_.WriteLists(e); }
+  Result<sg_port> Port(uint16_t port) const override { return i_.datapath().ReadPort(port); }
+  Status PutPort(uint16_t port, const sg_port& v) override {
+    if (Status s = i_.datapath().WritePort(port, v); !s) return s.take_error().Context(i_.name());
+    return Ok();
+  }
+  Status ClearSlot(uint32_t slot) override { return i_.ClearStatsSlot(slot); }
+  Status SetPinLink(bool pin) override { return i_.datapath().SetPinLink(pin); }
+  Status Attach() override { return i_.Attach(mode_); }
+  void Detach() override { i_.datapath().Detach(); }
+
+ private:
+  ProtectedInterface& i_;
+  XdpMode mode_;
+};
+
+}  // namespace
+
+struct Daemon::PreparedApply {
+  Config config;  // merged: what runs after the commit
+  SlotMap slots;
+  std::map<uint16_t, PortRuntime> ports;
+  std::vector<std::unique_ptr<ProtectedInterface>> fresh;  // loaded, not attached
+  std::vector<std::unique_ptr<LiveTarget>> targets;
+  PreparedReload writes;
+
+  // Unpins the new interfaces' programs and maps (not attached: a rollback
+  // detached them already).
+  void Discard() {
+    for (auto& i : fresh) {
+      i->datapath().Detach();
+      if (!i->datapath().reused_maps()) i->datapath().Unpin();
+    }
+    fresh.clear();
+  }
+};
 
 void Daemon::Reload() {
   if (opts_.flags.config_file.empty()) {
@@ -21,16 +83,21 @@ void Daemon::Reload() {
   Result<Config> next = ResolveRunConfig(opts_.flags);
   Status applied = next ? Ok() : Status(next.take_error());
   ReloadPlan plan;
+  bool rolled_back = false;
   if (applied) {
     plan = PlanReload(config_, *next);
-    applied = ApplyReload(*next, plan);
+    applied = ApplyReload(*next, plan, &rolled_back);
   }
   const double now = static_cast<double>(WallClockNs()) / 1e9;
   if (!applied) {
-    spdlog::error("reload refused, running unchanged: {}", applied.error().message());
+    if (rolled_back)
+      spdlog::error("reload failed and rolled back, running unchanged: {}",
+                    applied.error().message());
+    else
+      spdlog::error("reload refused, running unchanged: {}", applied.error().message());
     state_.reloads_failed++;
     snapshot_->Update([&](MetricsSnapshot& s) {
-      s.reloads_failed++;
+      (rolled_back ? s.reloads_rolled_back : s.reloads_failed)++;
       s.last_reload_ok = false;
     });
   } else {
@@ -49,7 +116,74 @@ void Daemon::Reload() {
   notifier_.Ready(StatusLine());
 }
 
-Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
+Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Config& merged,
+                                                                     const ReloadPlan& plan) {
+  auto p = std::make_unique<PreparedApply>();
+  p->config = merged;
+  p->slots = AssignStatsSlots(slots_, merged.ports);
+  p->ports = BuildPorts(merged.ports);
+
+  // Every new interface exists and has an MTU to read before anything loads.
+  for (const std::string& ifname : plan.attach) {
+    if (if_nametoindex(ifname.c_str()) == 0)
+      return Error("interfaces: " + ifname + ": no such interface", errno == 0 ? ENODEV : errno);
+    Result<sg_config> c = BuildBpfConfig(merged.cookies, ifname, opts_.sysctl_root);
+    if (!c) return c.take_error().Context(ifname);
+  }
+
+  const ListEntries old_lists = BuildListEntries(config_.allowlist, config_.denylist);
+  const ListEntries new_lists = BuildListEntries(merged.allowlist, merged.denylist);
+  std::vector<uint16_t> removed;
+  for (const PortConfig& q : config_.ports) {
+    if (std::none_of(merged.ports.begin(), merged.ports.end(),
+                     [&](const PortConfig& r) { return r.port == q.port; }))
+      removed.push_back(q.port);
+  }
+  const std::vector<uint32_t> fresh_slots = FreshSlots(slots_, p->slots);
+  for (auto& i : interfaces_) {
+    if (std::find(plan.keep.begin(), plan.keep.end(), i->name()) == plan.keep.end()) continue;
+    p->targets.push_back(std::make_unique<LiveTarget>(*i, config_.xdp_mode));
+    InterfaceChange c;
+    c.target = p->targets.back().get();
+    // A missing interface has no MTU to read: it gets its config when it is back.
+    if (plan.cookies_changed && !i->missing()) {
+      Result<sg_config> cfg = BuildBpfConfig(merged.cookies, i->name(), opts_.sysctl_root);
+      if (!cfg) return cfg.take_error().Context(i->name());
+      c.config = *cfg;
+    }
+    if (plan.lists_changed) {
+      c.lists = new_lists;
+      c.old_lists = old_lists;
+    }
+    if (plan.ports_changed) {
+      c.fresh_slots = fresh_slots;
+      for (const PortConfig& q : merged.ports) {
+        sg_port v = PortEntry(q, p->slots.at(q.port), p->ports.at(q.port).engaged);
+        if (i->handoff_down()) v.flags &= ~SG_PORT_ENGAGED;
+        c.ports.emplace_back(q.port, v);
+      }
+      for (uint16_t port : removed) c.ports.emplace_back(port, sg_port{});
+    }
+    if (plan.on_crash_changed) c.pin_link = merged.on_crash == OnCrash::kKeepProtecting;
+    p->writes.keep.push_back(std::move(c));
+  }
+  // New interfaces: loaded and filled for the new config, not attached.
+  for (const std::string& ifname : plan.attach) {
+    Result<std::unique_ptr<ProtectedInterface>> pi =
+        LoadInterface(ifname, merged, p->slots, p->ports);
+    if (!pi) {
+      p->Discard();
+      return pi.take_error().Context(ifname);
+    }
+    p->fresh.push_back(std::move(*pi));
+    p->targets.push_back(std::make_unique<LiveTarget>(*p->fresh.back(), merged.xdp_mode));
+    p->writes.attach.push_back(p->targets.back().get());
+  }
+  return p;
+}
+
+Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan, bool* rolled_back) {
+  *rolled_back = false;
   // Settings that need a restart stay as they run now.
   Config merged = next;
   merged.handoff = config_.handoff;
@@ -59,21 +193,49 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
   merged.metrics_listen = config_.metrics_listen;
   merged.pin_dir = config_.pin_dir;
 
-  // Ports first in memory (new interfaces write them as they come up).
-  std::vector<uint16_t> removed;
-  for (const PortConfig& p : config_.ports) {
-    if (std::none_of(next.ports.begin(), next.ports.end(),
-                     [&](const PortConfig& q) { return q.port == p.port; }))
-      removed.push_back(p.port);
-  }
-  SlotMap old_slots = slots_;
-  Config old = config_;
-  config_ = merged;
-  slots_ = AssignStatsSlots(old_slots, config_.ports);
-  RebuildPorts(config_.ports);
-  std::vector<uint32_t> fresh = FreshSlots(old_slots, slots_);
+  Result<std::unique_ptr<PreparedApply>> prepared = PrepareReload(merged, plan);
+  if (!prepared) return prepared.take_error();
+  PreparedApply& p = **prepared;
 
-  // Interfaces that leave: detached and unpinned, the others untouched.
+  Transaction t;
+  Status s = ApplyPrepared(p.writes, t);
+  // The metrics read the new interfaces' maps, and no longer the leaving ones'.
+  if (s && (!plan.attach.empty() || !plan.detach.empty())) {
+    std::vector<int> counters, stats, old_counters, old_stats;
+    for (auto& i : interfaces_) {
+      old_counters.push_back(i->datapath().counters_fd());
+      old_stats.push_back(i->datapath().port_stats_fd());
+      if (std::find(plan.detach.begin(), plan.detach.end(), i->name()) != plan.detach.end())
+        continue;
+      counters.push_back(i->datapath().counters_fd());
+      stats.push_back(i->datapath().port_stats_fd());
+    }
+    for (auto& i : p.fresh) {
+      counters.push_back(i->datapath().counters_fd());
+      stats.push_back(i->datapath().port_stats_fd());
+    }
+    s = t.Step(
+        "point the metrics at the new interfaces",
+        [&] {
+          if (Status a = counters_map_->Set(counters); !a) return a;
+          return port_stats_map_->Set(stats);
+        },
+        [&, old_counters, old_stats] {
+          if (Status a = counters_map_->Set(old_counters); !a) return a;
+          return port_stats_map_->Set(old_stats);
+        });
+  }
+  if (!s) {
+    const size_t steps = t.done().size();
+    for (const Error& e : t.Rollback())
+      spdlog::error("reload rollback incomplete: {}; the next reload writes it again",
+                    e.message());
+    p.Discard();
+    *rolled_back = true;
+    return s.take_error().Context("after " + std::to_string(steps) + " step(s), all undone");
+  }
+
+  // Commit: nothing below fails.
   for (const std::string& ifname : plan.detach) {
     auto it = std::find_if(interfaces_.begin(), interfaces_.end(),
                            [&](const auto& i) { return i->name() == ifname; });
@@ -83,50 +245,21 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan) {
     interfaces_.erase(it);
     spdlog::info("{}: detached (no longer in the config)", ifname);
   }
-  // Changes to the interfaces that stay; a failure here leaves a partly
-  // applied config, which the error says.
-  for (auto& i : interfaces_) {
-    // A missing interface has no MTU to read: it gets them when it is back.
-    if (plan.cookies_changed && !i->missing()) {
-      if (Status s = i->WriteCookies(config_.cookies); !s) return s.take_error().Context("reload");
-    }
-    if (plan.lists_changed) {
-      if (Status s = i->WriteLists(BuildListEntries(config_.allowlist, config_.denylist)); !s)
-        return s.take_error().Context("reload");
-    }
-    if (plan.ports_changed) {
-      if (Status s = WritePortsTo(*i, removed, fresh); !s) return s.take_error().Context("reload");
-    }
+  for (auto& i : p.fresh) {
+    spdlog::info("{}: attached ({} mode)", i->name(), ToString(i->datapath().attached_mode()));
+    interfaces_.push_back(std::move(i));
   }
-  if (plan.on_crash_changed) {
-    // keep_protecting pins the links now; fail_open unpins them, so that a
-    // crash from now on detaches.
-    const bool pin = config_.on_crash == OnCrash::kKeepProtecting;
-    for (auto& i : interfaces_) {
-      if (Status s = i->datapath().SetPinLink(pin); !s) return s.take_error().Context("reload");
-    }
-  }
+  p.fresh.clear();
   if (plan.cookie_age_changed)
     spdlog::warn(
         "reload: cookies.max_age changed ({} s -> {} s): cookies issued in the last "
         "{} s may be judged with the new time slots",
-        old.cookies.max_age_seconds, config_.cookies.max_age_seconds,
-        old.cookies.max_age_seconds * 3 / 2);
-  for (const std::string& ifname : plan.attach) {
-    if (Status s = BringUp(ifname, /*attach=*/true); !s) return s.take_error().Context("reload");
-    spdlog::info("{}: attached ({} mode)", ifname,
-                 ToString(interfaces_.back()->datapath().attached_mode()));
-  }
-  if (!plan.attach.empty() || !plan.detach.empty()) {
-    RecordTcHooks();
-    std::vector<int> counters, stats;
-    for (auto& i : interfaces_) {
-      counters.push_back(i->datapath().counters_fd());
-      stats.push_back(i->datapath().port_stats_fd());
-    }
-    if (Status s = counters_map_->Set(counters); !s) return s;
-    if (Status s = port_stats_map_->Set(stats); !s) return s;
-  }
+        config_.cookies.max_age_seconds, merged.cookies.max_age_seconds,
+        config_.cookies.max_age_seconds * 3 / 2);
+  config_ = std::move(merged);
+  slots_ = std::move(p.slots);
+  ports_ = std::move(p.ports);
+  if (!plan.attach.empty() || !plan.detach.empty()) RecordTcHooks();
   return Ok();
 }
 

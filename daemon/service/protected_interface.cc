@@ -31,9 +31,30 @@ Status ProtectedInterface::PushConfig() {
 Status ProtectedInterface::WriteCookies(const CookieSettings& cookies) {
   Result<sg_config> cfg = BuildBpfConfig(cookies, setup_.ifname, setup_.sysctl_root);
   if (!cfg) return cfg.take_error().Context(setup_.ifname);
-  cfg_ = *cfg;
+  return PutCookieConfig(*cfg);
+}
+
+Status ProtectedInterface::PutCookieConfig(const sg_config& cfg) {
+  const sg_config prev = cfg_;
+  const bool had = have_cfg_;
+  cfg_ = cfg;
   have_cfg_ = true;
-  return PushConfig();
+  Status s = PushConfig();
+  if (!s) {
+    // What the map holds is still the previous value.
+    cfg_ = prev;
+    have_cfg_ = had;
+  }
+  return s;
+}
+
+Status ProtectedInterface::ClearStatsSlot(uint32_t slot) {
+  const int ncpus = libbpf_num_possible_cpus();
+  std::vector<sg_port_stats> zeros(static_cast<size_t>(ncpus > 0 ? ncpus : 1));
+  if (bpf_map_update_elem(dp_->port_stats_fd(), &slot, zeros.data(), BPF_ANY))
+    return Error::FromErrno("clear statistics slot " + std::to_string(slot) + " on " +
+                            setup_.ifname);
+  return Ok();
 }
 
 Status ProtectedInterface::RefreshClock() {
@@ -62,12 +83,8 @@ Status ProtectedInterface::WritePorts(const std::vector<PortConfig>& ports, cons
                                       const std::vector<uint32_t>& fresh,
                                       const std::vector<uint16_t>& removed) {
   // Zero a reused slot before a port starts counting into it.
-  const int ncpus = libbpf_num_possible_cpus();
-  std::vector<sg_port_stats> zeros(static_cast<size_t>(ncpus > 0 ? ncpus : 1));
   for (uint32_t slot : fresh) {
-    if (bpf_map_update_elem(dp_->port_stats_fd(), &slot, zeros.data(), BPF_ANY))
-      return Error::FromErrno("clear statistics slot " + std::to_string(slot) + " on " +
-                              setup_.ifname);
+    if (Status s = ClearStatsSlot(slot); !s) return s;
   }
   for (const PortConfig& p : ports) {
     sg_port entry = PortEntry(p, slots.at(p.port), engaged(p.port));

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,15 @@ class ProtectedInterface {
 
   // sg_config from the cookie settings and the sysctls now in force.
   Status WriteCookies(const CookieSettings& cookies);
+  // sg_config computed already (BuildBpfConfig), written as it is; a reload
+  // computes it for every interface before its first write.
+  Status PutCookieConfig(const sg_config& cfg);
+  // The sg_config written last; nullopt before the first write.
+  std::optional<sg_config> cookie_config() const {
+    return have_cfg_ ? std::optional<sg_config>(cfg_) : std::nullopt;
+  }
+  // Zeroes one statistics slot (on every CPU).
+  Status ClearStatsSlot(uint32_t slot);
   // Keeps the programs' wall clock in step (NTP slews it).
   Status RefreshClock();
   // The tries first, then the flag that makes the program look them up
