@@ -19,6 +19,11 @@ class MetricsExporter {
                                                         std::shared_ptr<SynguardCollector> c);
   int port() const;
 
+  // Worker threads, and how long one waits for a request to arrive (or a
+  // response to be taken) before it drops the connection.
+  static constexpr int kWorkers = 8;
+  static constexpr int kRequestTimeoutMs = 1000;
+
  private:
   MetricsExporter() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
