@@ -32,12 +32,13 @@ ip link set lo up
 # shellcheck source=/dev/null
 source "$results/guest.env" || { log "FAILED: no $results/guest.env"; exit 1; }
 
-# The lab's kernel parts, from the package's modules dir; what a kernel
-# builds in is not a module and needs no loading.
-for m in veth bridge sch_ingress cls_bpf nf_tables nft_counter nf_conntrack; do
-  if ! modprobe "$m" 2>/dev/null; then
+# The lab's kernel parts, from the package's modules dir (nft expressions
+# and the rest load on demand through /sbin/modprobe); what a kernel builds
+# in is not a module and needs no loading.
+for m in veth bridge sch_ingress cls_bpf nf_tables; do
+  if ! err=$(modprobe "$m" 2>&1); then
     grep -qE "/${m}\.ko" "/lib/modules/$(uname -r)/modules.builtin" ||
-      log "modprobe $m failed"
+      log "modprobe $m failed: $err"
   fi
 done
 log "kernel $(uname -r), modules: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"

@@ -47,6 +47,7 @@ done <"$moddir/modules.dep"
 order=()
 visit() {
   local name=$1 entry path d i
+  local -a deps
   [[ -n ${done[$name]:-} ]] && return 0
   done[$name]=1
   entry=${dep_of[$name]:-}
@@ -62,7 +63,7 @@ visit() {
 }
 for m in "${wanted[@]}"; do
   if [[ -z ${dep_of[$m]:-} ]] && ! grep -qE "/${m//_/[-_]}\.ko" "$moddir/modules.builtin"; then
-    echo "initramfs.sh: $kver has no module $m (neither loadable nor built in): skipped" >&2
+    echo "initramfs.sh: $kver has no module $m (neither loadable nor built in; not needed there)" >&2
   fi
   visit "$m"
 done

@@ -211,9 +211,18 @@ def run_cell(kernel, handoff, attach, log):
             try:
                 daemon.start(timeout=START_TIMEOUT)
             except LabError:
-                out = daemon.output()
+                still_running = daemon.proc.poll() is None
+                lines = daemon.output().strip().splitlines() or ["-"]
                 daemon.stop()
-                row["reason"] = "daemon did not start: " + daemon_error(out)
+                out = daemon.output()
+                if still_running:
+                    row["reason"] = (
+                        f"daemon not ready after {START_TIMEOUT:.0f} s "
+                        f"(still loading?); its last line: "
+                        f"{lines[-1].strip()[:300]}")
+                else:
+                    row["reason"] = ("daemon did not start: "
+                                     + daemon_error(out))
                 row["detail"] = verifier_summary(out)
                 return row
             log(f"  synguard up ({time.monotonic() - start:.0f} s)")
