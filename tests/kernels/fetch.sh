@@ -55,6 +55,9 @@ apt_opts=(
 )
 mkdir -p "$aptdir/no-parts"
 touch "$aptdir/status"
+# One fetch at a time per cache (two runs side by side share it).
+exec 9>"$cache/.fetch.lock"
+flock -w 900 9 || die "another fetch.sh holds $cache/.fetch.lock for 15 minutes"
 
 # The package lists: fetched once, refreshed when older than a day (a
 # kernel that left the archive cannot be downloaded any more).

@@ -214,7 +214,6 @@ run_vm() { # SERIES
   rc=0
   boot "$tree" "$label" "$dir" "$acc" || rc=$?
   say "$s: VM ended (qemu exit $rc) after $((SECONDS - start)) s"
-  keep_logs "$label" "$dir/console.log" "$dir/out/logs"
   if [[ ! -s $out ]]; then
     local why
     why=$(tr -d '\r' <"$dir/console.log" | grep -E 'sg-init: FAILED|Kernel panic|sg-guest: FAILED' | head -n 1 || true)
@@ -226,6 +225,7 @@ run_vm() { # SERIES
   elif ((rc == 124 || rc == 137)); then
     say "$s: the VM timed out after ${vm_timeout} s; its unfinished cells count as failed"
   fi
+  keep_logs "$label" "$dir/console.log" "$dir/out/logs" "$out"
 }
 
 # Each cell's daemon output and the VM's console, kept in the build for the
@@ -257,7 +257,7 @@ run_host() {
       --logs "$dir/logs"
   ) | sed "s/^/  [$label] /" || true
   [[ -s $out ]] || vm_failure "$out" "$label" "the smoke suite wrote no result"
-  keep_logs "$label" "$dir/logs"
+  keep_logs "$label" "$dir/logs" "$out"
 }
 
 ((${#series[@]})) && ensure_qemu
@@ -271,5 +271,6 @@ echo
 echo "kernel matrix ($(date -u '+%Y-%m-%d %H:%M UTC'), build $build):"
 rc=0
 "$python" "$here/table.py" "${results[@]}" || rc=$?
-echo "(daemon output of every cell and each VM's console: $logs)"
+echo "(daemon output of every cell, each VM's console and its results: $logs;"
+echo " README's rows: tests/kernels/table.py --markdown $logs/*/results.jsonl)"
 exit "$rc"

@@ -156,22 +156,27 @@ def fallbacks(output, lab, daemon):
                                 ln.strip())[:200])
     p = run([daemon, "status", "--json"], ns=lab.server_ns, check=False,
             timeout=30)
-    if p.returncode == 0:
-        try:
-            status = json.loads(p.stdout)
-        except json.JSONDecodeError:
-            status = {}
-        feats = status.get("kernel_features") or status.get("features") or {}
-        if isinstance(feats, dict):
-            items = feats.items()
-        else:
-            items = ((f.get("feature") or f.get("name"), f)
-                     for f in feats if isinstance(f, dict))
-        for name, val in items:
-            avail = val.get("available") if isinstance(val, dict) else val
-            if avail is False:
-                found.append(f"no {name}")
-    return found
+    try:
+        status = json.loads(p.stdout) if p.returncode == 0 else {}
+    except json.JSONDecodeError:
+        status = {}
+    # Wherever status puts its kernel features: any entry that says
+    # "available": false (a dict per feature, or feature -> bool under a
+    # key with "feature" in its name).
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            if node.get("available") is False:
+                found.append("no " + str(node.get("feature") or
+                                         node.get("name") or key))
+            for k, v in node.items():
+                if "feature" in str(k) and isinstance(v, dict):
+                    found.extend(f"no {n}" for n, a in v.items() if a is False)
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+    walk(status)
+    return list(dict.fromkeys(found))
 
 
 def sysctls(lab):

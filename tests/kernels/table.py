@@ -4,6 +4,7 @@
 exit 1 if any cell failed or a planned cell has no result.
 
   table.py FILE...                     the table
+  table.py --markdown FILE...          README's "Supported kernels" rows
   table.py --vm-failure LABEL REASON   a JSON line for a VM that ran no cell
 """
 
@@ -74,12 +75,49 @@ def render(rows):
     return "\n".join(lines), not failed and bool(rows)
 
 
+SHIPPED_BY = {"5.10": "Debian 11 (bullseye)", "6.1": "Debian 12 (bookworm)",
+              "6.12": "Debian 13 (trixie)"}
+
+
+def markdown(rows):
+    """One row per kernel: each handoff mode with the attach modes that
+    passed, the fallbacks taken."""
+    kernels = list(dict.fromkeys(r["kernel"] for r in rows))
+    out = ["| kernel | shipped by | reqsk | kernel-cookie | fallbacks taken |",
+           "| --- | --- | --- | --- | --- |"]
+    for k in kernels:
+        mine = [r for r in rows if r["kernel"] == k]
+        series = ".".join(k.split()[-1].split(".")[:2])
+        shipped = "this machine (host)" if k.startswith("host") \
+            else SHIPPED_BY.get(series, "-")
+        cells = []
+        for mode in ("reqsk", "kernel-cookie"):
+            rs = [r for r in mine if r["handoff"] == mode]
+            if not rs:
+                cells.append("not in this kernel" if all(
+                    r["handoff"] != "-" for r in mine) else "no run")
+                continue
+            ok = [r["attach"] for r in rs if r.get("status") == "ok"]
+            bad = [r["attach"] for r in rs if r.get("status") != "ok"]
+            text = ", ".join(ok) if ok else ""
+            if bad:
+                text += ("; " if text else "") + "fails: " + ", ".join(bad)
+            cells.append(text)
+        fb = sorted({f for r in mine for f in r.get("fallbacks") or []})
+        out.append(f"| {k} | {shipped} | {cells[0]} | {cells[1]} | "
+                   f"{'; '.join(fb) if fb else 'none'} |")
+    return "\n".join(out)
+
+
 def main(argv):
     if len(argv) == 3 and argv[0] == "--vm-failure":
         print(json.dumps({"kernel": argv[1], "handoff": "-", "attach": "-",
                           "status": "fail", "ok": 0, "total": 0,
                           "fallbacks": [], "seconds": None,
                           "reason": argv[2]}))
+        return 0
+    if argv and argv[0] == "--markdown":
+        print(markdown(load(argv[1:])))
         return 0
     if not argv:
         print(__doc__, file=sys.stderr)
