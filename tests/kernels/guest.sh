@@ -4,6 +4,8 @@
 # lab and synguard need, loads the lab's modules from the kernel package,
 # runs the smoke suite with the settings the host left in
 # /run/sgk/guest.env, and powers off whatever happens.
+# No -e: as PID 1 this script must reach the power-off whatever fails, and
+# says what failed instead.
 set -uo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
