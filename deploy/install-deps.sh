@@ -21,6 +21,12 @@ packages=(
   # kernel matrix (tests/kernels): Debian kernels under qemu, a busybox initramfs
   # made from their modules (depmod, xz for trixie's .ko.xz), apt-get download
   qemu-system-x86 busybox-static cpio kmod xz-utils debian-archive-keyring file
+  # the Debian package (cmake --build build --target package): CPack's DEB
+  # generator runs dpkg-shlibdeps (dpkg-dev) on what `file` says is ELF; man
+  # pages from scdoc sources; lintian checks the result
+  dpkg-dev file scdoc lintian
+  # system tests (tests/system): a bookworm container booted by systemd-nspawn
+  debootstrap systemd-container
 )
 
 missing=()
