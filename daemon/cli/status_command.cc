@@ -131,7 +131,9 @@ void PrintJson(const std::optional<DaemonState>& st, bool running,
       << ", \"secret_rotations\": " << st->secret_rotations
       << ", \"self_test_ok\": " << Bool(st->self_test_ok)
       << ", \"leave_pinned_on_exit\": " << Bool(st->leave_pinned_on_exit)
-      << ", \"on_crash\": " << JsonString(st->on_crash) << ", \"reloads_ok\": " << st->reloads_ok
+      << ", \"on_crash\": " << JsonString(st->on_crash)
+      << ", \"crash_keeps_protecting\": " << (st->crash_keeps_protecting ? "true" : "false")
+      << ", \"reloads_ok\": " << st->reloads_ok
       << ", \"reloads_failed\": " << st->reloads_failed;
   }
   o << ", \"interfaces\": [";
@@ -174,7 +176,10 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                 st->self_test_ok ? "passed" : "not passed",
                 static_cast<unsigned long long>(st->reloads_ok),
                 static_cast<unsigned long long>(st->reloads_failed));
-    if (!st->on_crash.empty()) std::printf("on crash: %s\n", st->on_crash.c_str());
+    if (!st->on_crash.empty())
+      std::printf("on crash: %s%s%s\n", st->on_crash.c_str(),
+                  st->crash_note.empty() ? "" : ", but a crash detaches here: ",
+                  st->crash_note.c_str());
   } else {
     std::printf("synguard: no state file; reading the pinned objects only\n");
   }
@@ -225,6 +230,13 @@ int StatusCommand(const StatusOptions& opts) {
     names = Subdirs(root);
   }
   if (!st && names.empty()) {
+    if (std::optional<std::string> denied = FirstDenied({opts.state_dir, opts.pin_dir})) {
+      std::fprintf(stderr,
+                   "permission denied: cannot read %s (synguard's state and pins are root's); "
+                   "run `synguard status` as root\n",
+                   denied->c_str());
+      return 4;
+    }
     std::fprintf(stderr,
                  "no synguard in this network namespace: no state file in %s and no pins under "
                  "%s\n",

@@ -199,6 +199,12 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
           .Add(static_cast<double>(snap.reloads_failed), {{"result", "failure"}})
           .Add(static_cast<double>(snap.reloads_rolled_back), {{"result", "rolled_back"}})
           .Take());
+  out.push_back(Family("synguard_crash_keeps_protecting",
+                       "1 if a crash of the daemon leaves the XDP program protecting "
+                       "(on_crash: keep_protecting on a BPF filesystem that outlives it).",
+                       kGauge)
+                    .Add(snap.crash_keeps_protecting ? 1 : 0)
+                    .Take());
   out.push_back(Family("synguard_config_last_reload_successful",
                        "1 if the last configuration reload succeeded.", kGauge)
                     .Add(snap.last_reload_ok ? 1 : 0)

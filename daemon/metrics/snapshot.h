@@ -38,6 +38,7 @@ struct MetricsSnapshot {
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;       // refused: nothing was written
   uint64_t reloads_rolled_back = 0;  // a write failed: what was written was undone
+  bool crash_keeps_protecting = false;  // on_crash as it really holds (daemon.h)
   bool last_reload_ok = true;
   double last_reload_unix = 0;
   bool self_test_ok = false;

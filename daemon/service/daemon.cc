@@ -72,6 +72,17 @@ int Daemon::Fail(int code, const Error& e) {
   return code;
 }
 
+bool Daemon::CrashKeepsProtecting() const {
+  return config_.on_crash == OnCrash::kKeepProtecting && !pin_root_.empty() &&
+         pin_lifetime_.survives;
+}
+
+std::string Daemon::CrashNote() const {
+  if (config_.on_crash != OnCrash::kKeepProtecting) return "";
+  if (pin_root_.empty()) return "running unpinned, so nothing holds the XDP link after a crash";
+  return pin_lifetime_.survives ? "" : pin_lifetime_.reason;
+}
+
 std::vector<uint16_t> Daemon::PortNumbers() const {
   std::vector<uint16_t> out;
   for (const PortConfig& p : config_.ports) out.push_back(p.port);
@@ -345,13 +356,16 @@ int Daemon::Start() {
   const std::string listen = config_.metrics_listen.ToString();
   Result<std::unique_ptr<MetricsExporter>> ex =
       MetricsExporter::Start(listen, std::make_shared<SynguardCollector>(sources));
-  if (!ex) return Fail(kExitConfig, ex.error());
+  // A port in use is a run-time failure (exit 1), not a bad config.
+  if (!ex) return Fail(kExitRuntime, ex.error());
   exporter_ = std::move(*ex);
   spdlog::info("metrics on http://{}/metrics", listen);
 
-  Result<std::string> root = PreparePinRoot(config_.pin_dir);
+  Result<PinRoot> root = PreparePinRoot(config_.pin_dir);
   if (root) {
-    pin_root_ = *root;
+    pin_root_ = root->path;
+    pin_root_made_ = *root;
+    pin_lifetime_ = PinsOutliveProcess(*root);
     for (const std::string& gone :
          PruneStalePins(config_.pin_dir, opts_.state_dir, LiveNetnsInodes()))
       spdlog::info("removed {}: its network namespace no longer exists", gone);
@@ -401,11 +415,20 @@ int Daemon::Start() {
           i->name(), i->datapath().fallback_reason());
   }
   RecordTcHooks();
-  if (!pin_root_.empty())
-    spdlog::info("on_crash: {}",
-                 config_.on_crash == OnCrash::kKeepProtecting
-                     ? "keep_protecting (the XDP link is pinned: a crash leaves it protecting)"
-                     : "fail_open (the XDP link is not pinned: a crash detaches it)");
+  // The promise a crash keeps, said once, true however synguard was started.
+  if (CrashKeepsProtecting())
+    spdlog::info("on_crash: keep_protecting (the XDP link is pinned: a crash leaves it protecting)");
+  else if (config_.on_crash == OnCrash::kFailOpen)
+    spdlog::info("on_crash: fail_open (the XDP link is not pinned: a crash detaches it)");
+  else
+    spdlog::warn(
+        "on_crash: keep_protecting cannot hold here: {}. A crash (kill -9) detaches the XDP "
+        "program and the kernel answers SYNs again, as with fail_open, until synguard runs "
+        "again. To keep protecting across a crash, start synguard where the host's bpffs is "
+        "mounted at /sys/fs/bpf (`nsenter --net=/run/netns/NAME`, or systemd's "
+        "NetworkNamespacePath=) instead of `ip netns exec`",
+        CrashNote());
+  snapshot_->Update([&](MetricsSnapshot& s) { s.crash_keeps_protecting = CrashKeepsProtecting(); });
   RunSelfTests();
   if (!self_test_ok_ && std::any_of(config_.ports.begin(), config_.ports.end(),
                                     [](auto& p) { return p.engage == EngageMode::kAlways; })) {
@@ -522,7 +545,10 @@ void Daemon::Stop() {
   }
   // Detached (or left pinned) before the objects close.
   interfaces_.clear();
-  if (!leave && !pin_root_.empty()) rmdir(pin_root_.c_str());
+  if (!leave && !pin_root_.empty()) {
+    rmdir(pin_root_.c_str());
+    RemoveCreatedDirs(pin_root_made_);  // e.g. /sys/fs/bpf/synguard, if this run made it
+  }
   if (tuner_ && leave) {
     // The programs left running depend on them (tcp_syncookies above all).
     spdlog::info("sysctls left as set: the pinned programs need them");

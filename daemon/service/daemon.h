@@ -21,6 +21,7 @@
 #include "metrics/exporter.h"
 #include "metrics/snapshot.h"
 #include "secrets/secret_rotator.h"
+#include "service/bpffs.h"
 #include "service/instance_lock.h"
 #include "service/notifier.h"
 #include "service/port_table.h"
@@ -142,6 +143,12 @@ class Daemon {
   RealtimeClock clock_;
   std::unique_ptr<SecretRotator> rotator_;
   std::string pin_root_;  // empty: unpinned
+  PinRoot pin_root_made_;  // what PreparePinRoot made, removed at a clean stop
+  PinLifetime pin_lifetime_;
+  // What a crash does now: keep_protecting holds only with the XDP link
+  // pinned on a bpffs that outlives the process.
+  bool CrashKeepsProtecting() const;
+  std::string CrashNote() const;
   std::vector<std::unique_ptr<ProtectedInterface>> interfaces_;
   std::map<uint16_t, PortRuntime> ports_;
   SlotMap slots_;

@@ -109,6 +109,7 @@ void Daemon::Reload() {
       s.reloads_ok++;
       s.last_reload_ok = true;
       s.last_reload_unix = now;
+      s.crash_keeps_protecting = CrashKeepsProtecting();  // on_crash may have changed
     });
   }
   RefreshSnapshot();

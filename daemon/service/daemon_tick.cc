@@ -164,6 +164,8 @@ void Daemon::WriteState() {
   st.self_test_ok = self_test_ok_;
   st.leave_pinned_on_exit = config_.leave_pinned_on_exit;
   st.on_crash = ToString(config_.on_crash);
+  st.crash_keeps_protecting = CrashKeepsProtecting();
+  st.crash_note = CrashNote();
   st.interfaces.clear();
   for (const auto& i : interfaces_)
     st.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),

@@ -46,11 +46,9 @@ Result<Config> MergeRunFlags(std::optional<Config> file, const RunFlags& f) {
     if (f.interfaces.empty()) return Error("run: give -c FILE, or -i IFACE and -p PORT");
     if (f.ports.empty()) return Error("run: give -c FILE, or -p PORT with -i IFACE");
     c.source = "command line";
-    // Flag mode changes only what the handoff needs, as it always has.
-    c.sysctl.tcp_max_syn_backlog.reset();
-    c.sysctl.somaxconn.reset();
-    c.sysctl.tcp_synack_retries.reset();
-    c.sysctl.reset_abort_on_overflow = false;
+    // The config's defaults, sysctl profile included: `run -i IF -p PORT`
+    // tunes what a file with the same ports tunes (README calls those
+    // values the defaults), not a smaller set.
   }
   if (!f.interfaces.empty()) c.interfaces = f.interfaces;
   if (!f.ports.empty()) {

@@ -30,8 +30,8 @@ struct RunFlags {
 
 // The config `run` uses: the file (if any) with the flags laid over it,
 // validated as a whole (the file's cross-key rules hold after the flags).
-// Without a file, interfaces and ports are required and the sysctl profile
-// is only what the handoff needs: flag mode never tuned anything else.
+// Without a file, interfaces and ports are required and everything else,
+// the sysctl profile included, is the config's default.
 // Errors are the operator's mistakes (exit code 2).
 Result<Config> ResolveRunConfig(const RunFlags& flags);
 

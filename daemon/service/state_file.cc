@@ -38,7 +38,9 @@ std::string StateToJson(const DaemonState& s) {
     << ", \"secret_rotations\": " << s.secret_rotations
     << ", \"self_test_ok\": " << (s.self_test_ok ? "true" : "false")
     << ", \"leave_pinned_on_exit\": " << (s.leave_pinned_on_exit ? "true" : "false")
-    << ", \"on_crash\": " << JsonString(s.on_crash) << ", \"reloads_ok\": " << s.reloads_ok
+    << ", \"on_crash\": " << JsonString(s.on_crash)
+    << ", \"crash_keeps_protecting\": " << (s.crash_keeps_protecting ? "true" : "false")
+    << ", \"crash_note\": " << JsonString(s.crash_note) << ", \"reloads_ok\": " << s.reloads_ok
     << ", \"reloads_failed\": " << s.reloads_failed << ", \"interfaces\": [";
   for (size_t i = 0; i < s.interfaces.size(); ++i) {
     const InterfaceState& f = s.interfaces[i];
@@ -73,6 +75,8 @@ Result<DaemonState> ParseState(const std::string& text, const std::string& sourc
     s.self_test_ok = n["self_test_ok"].as<bool>(false);
     s.leave_pinned_on_exit = n["leave_pinned_on_exit"].as<bool>(false);
     s.on_crash = n["on_crash"].as<std::string>("");
+    s.crash_keeps_protecting = n["crash_keeps_protecting"].as<bool>(false);
+    s.crash_note = n["crash_note"].as<std::string>("");
     s.reloads_ok = n["reloads_ok"].as<uint64_t>(0);
     s.reloads_failed = n["reloads_failed"].as<uint64_t>(0);
     for (const YAML::Node& f : n["interfaces"]) {

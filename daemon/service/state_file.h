@@ -41,6 +41,10 @@ struct DaemonState {
   bool self_test_ok = false;
   bool leave_pinned_on_exit = false;
   std::string on_crash;  // keep_protecting | fail_open
+  // What a crash really does here: on_crash, unless the pins die with the
+  // process (service/bpffs.h PinsOutliveProcess) or there are none.
+  bool crash_keeps_protecting = false;
+  std::string crash_note;  // why a crash detaches although on_crash says otherwise
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   std::vector<InterfaceState> interfaces;

@@ -2,7 +2,11 @@
 // mode's defaults, and the cross-key rules checked after the merge.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include "fake_proc_sys.h"
 #include "service/run_flags.h"
+#include "tuning/sysctl_tuner.h"
 
 namespace sg {
 namespace {
@@ -31,17 +35,54 @@ TEST(RunFlags, FlagModeNeedsInterfaceAndPort) {
   EXPECT_EQ(c->source, "command line");
 }
 
-TEST(RunFlags, FlagModeEngagesAlwaysAndTunesOnlyWhatTheHandoffNeeds) {
+TEST(RunFlags, FlagModeEngagesAlwaysAndTunesWhatAFileWithTheSamePortsTunes) {
   RunFlags f = Flags({"eth0"}, {80, 443});
   Result<Config> c = MergeRunFlags(std::nullopt, f);
   ASSERT_TRUE(c.ok());
   ASSERT_EQ(c->ports.size(), 2u);
   EXPECT_EQ(c->ports[0].engage, EngageMode::kAlways);
-  EXPECT_FALSE(c->sysctl.somaxconn.has_value());
-  EXPECT_FALSE(c->sysctl.tcp_max_syn_backlog.has_value());
-  EXPECT_FALSE(c->sysctl.tcp_synack_retries.has_value());
-  EXPECT_FALSE(c->sysctl.reset_abort_on_overflow);
+  // issue 11: flag mode used to drop everything but what the handoff needs.
+  const Config file =
+      FromText("interfaces: [eth0]\nports: [{port: 80, engage: always}, {port: 443, engage: "
+               "always}]\n");
+  EXPECT_EQ(c->sysctl.manage, file.sysctl.manage);
+  EXPECT_EQ(c->sysctl.somaxconn, file.sysctl.somaxconn);
+  EXPECT_EQ(c->sysctl.tcp_max_syn_backlog, file.sysctl.tcp_max_syn_backlog);
+  EXPECT_EQ(c->sysctl.tcp_synack_retries, file.sysctl.tcp_synack_retries);
+  EXPECT_EQ(c->sysctl.reset_abort_on_overflow, file.sysctl.reset_abort_on_overflow);
+  EXPECT_TRUE(c->sysctl.somaxconn.has_value());
   EXPECT_TRUE(c->sysctl.manage);
+}
+
+// What `--dry-run` prints and Start() applies: the tuner's plan, the same
+// change for change with flags as with a file naming the same ports.
+TEST(RunFlags, FlagModePlansTheSameSysctlChangesAsTheFile) {
+  test::FakeProcSysTree sys("/tmp/sg_run_flags_sysctl_" + std::to_string(getpid()));
+  for (auto [name, v] : {std::pair{"net.ipv4.tcp_syncookies", "1"},
+                         {"net.ipv4.tcp_timestamps", "1"},
+                         {"net.ipv4.tcp_max_syn_backlog", "128"},
+                         {"net.core.somaxconn", "128"},
+                         {"net.ipv4.tcp_synack_retries", "5"},
+                         {"net.ipv4.tcp_abort_on_overflow", "1"}})
+    sys.Set(name, v);
+  auto plan = [&](const Config& c) {
+    std::vector<std::string> out;
+    SysctlTuner t(sys.root(), c.sysctl, HandoffMode::kKernelCookie);
+    Result<std::vector<SysctlChange>> p = t.Plan();
+    EXPECT_TRUE(p.ok());
+    if (p) {
+      for (const SysctlChange& ch : *p) out.push_back(ch.name + "=" + ch.new_value);
+    }
+    return out;
+  };
+  Result<Config> flags = MergeRunFlags(std::nullopt, Flags({"eth0"}, {7000}));
+  ASSERT_TRUE(flags.ok());
+  const std::vector<std::string> from_flags = plan(*flags);
+  const std::vector<std::string> from_file =
+      plan(FromText("interfaces: [eth0]\nports: [{port: 7000, engage: always}]\n"));
+  EXPECT_EQ(from_flags, from_file);
+  EXPECT_GT(from_file.size(), 2u);  // more than the handoff's two
+  std::filesystem::remove_all(sys.root());
 }
 
 TEST(RunFlags, FlagsOverrideTheFile) {
