@@ -615,7 +615,21 @@ table inet sgsystest {
         pins = [p for p in self.pins() if not os.path.isdir(p)]
         assert not pins, f"pinned by a bad config: {pins}"
         self.ct.sh("systemctl reset-failed synguard", check=False)
-        return f"failed, no restart, status says '{m.group(0).strip()[:100]}'"
+        # An interface missing at start: exit 2 as well (README, on_interface_loss).
+        self.ct.sh("cat > /etc/synguard/synguard.yaml",
+                   input=f"interfaces: [sgnosuch0]\nports: [{PORT_A}]\n")
+        p = self.ct.sh("systemctl start synguard", timeout=60, check=False)
+        assert p.returncode != 0, "started without its interface"
+        time.sleep(3)
+        status = self.ct.sh("systemctl status --no-pager -l synguard", check=False).stdout
+        missing = re.search(r"[^\]]*sgnosuch0.*", status.split("\n\n", 1)[-1])
+        assert missing, f"status does not name the missing interface:\n{status}"
+        assert self.prop("NRestarts") == "0" and self.prop("ActiveState") == "failed", \
+            f"{self.prop('ActiveState')}, NRestarts={self.prop('NRestarts')}"
+        assert self.prop("ExecMainStatus") == "2", self.prop("ExecMainStatus")
+        self.ct.sh("systemctl reset-failed synguard", check=False)
+        return (f"failed, no restart, status says '{m.group(0).strip()[:100]}'; "
+                f"missing interface: exit 2, '{missing.group(0).strip()[:100]}'")
 
     KNOWN_IDENTITY_BUG = "left by an older network namespace, or boot"
 
