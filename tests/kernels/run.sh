@@ -15,7 +15,7 @@
 #   --build DIR     the build to test (default $SG_BUILD_DIR, else build/)
 #
 # Environment: SG_KERNELS_CACHE (downloads and unpacked kernels; default
-# BUILD/kernels-cache), SG_VM_TIMEOUT (seconds per VM, default 420),
+# BUILD/kernels-cache), SG_VM_TIMEOUT (seconds per VM, default 540),
 # SG_KERNELS_ACCEL (tcg, kvm or auto; default tcg: KVM asserted or hung on
 # the machine this was written on; auto tries it first, once per cache).
 # Root only. Exit 77 when qemu cannot be installed or cannot run at all.
@@ -56,7 +56,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (namespaces, XDP, and the VMs' shared root)"
 build=$(cd "$build" 2>/dev/null && pwd) || die "no build directory $build (cmake -S . -B build && cmake --build build)"
 cache=${SG_KERNELS_CACHE:-$build/kernels-cache}
-vm_timeout=${SG_VM_TIMEOUT:-420}
+vm_timeout=${SG_VM_TIMEOUT:-540}
 logs=$build/kernels-logs
 accel=${SG_KERNELS_ACCEL:-tcg}
 python=/usr/bin/python3
