@@ -146,14 +146,24 @@ def verifier_summary(text):
     return m.group(1)[:300] if m else ""
 
 
-def fallbacks(output, lab, daemon):
-    """Fallbacks the daemon says it took: its log lines that say so, and
-    unavailable kernel features in `synguard status --json`."""
+def logged_fallbacks(output):
+    """Fallbacks the daemon's log says it took: "kernel R has no FEATURE:
+    what it does instead" (as "no FEATURE"), and lines that say fall back."""
     found = []
     for ln in output.splitlines():
-        if re.search(r"fall(s|ing)?[ -]?back|fallback|instead of", ln, re.I):
+        m = re.search(r"kernel \S+ has no ([^:]+):", ln)
+        if m:
+            found.append(f"no {m.group(1).strip()}")
+        elif re.search(r"fall(s|ing)?[ -]?back|fallback", ln, re.I):
             found.append(re.sub(r"^\[[^]]*\]\s*(\[[^]]*\]\s*)?", "",
                                 ln.strip())[:200])
+    return found
+
+
+def fallbacks(output, lab, daemon):
+    """Fallbacks the daemon took: from its log, and the unavailable kernel
+    features in `synguard status --json`."""
+    found = logged_fallbacks(output)
     p = run([daemon, "status", "--json"], ns=lab.server_ns, check=False,
             timeout=30)
     try:
@@ -226,6 +236,7 @@ def run_cell(kernel, handoff, attach, log):
                 else:
                     row["reason"] = ("daemon did not start: "
                                      + daemon_error(out))
+                row["fallbacks"] = list(dict.fromkeys(logged_fallbacks(out)))
                 row["detail"] = verifier_summary(out)
                 return row
             log(f"  synguard up ({time.monotonic() - start:.0f} s)")

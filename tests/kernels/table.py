@@ -49,7 +49,7 @@ def render(rows):
         fb = r.get("fallbacks") or []
         table.append((
             r["kernel"], r["handoff"], r["attach"],
-            f"{r.get('ok', 0)}/{r.get('total', 0)}",
+            f"{r.get('ok', 0)}/{r['total']}" if r.get("total") else "-",
             f"{r['flood_ok']}/{r['flood_total']}" if r.get("flood_total")
             else "-",
             "; ".join(fb) if fb else "none",
