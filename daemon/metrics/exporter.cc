@@ -19,6 +19,7 @@ Result<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
   // opening many), it waits at most kRequestTimeoutMs per round of them,
   // still within Prometheus's default 10 s scrape timeout for a few rounds.
   // Keep-alive stays off: a worker is never parked on an idle connection.
+  // clang-format off: name, value pairs.
   const std::vector<std::string> options = {
       "listening_ports",    listen,
       "num_threads",        std::to_string(kWorkers),
@@ -27,6 +28,7 @@ Result<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
       // A full accept queue makes the listener wait, not drop: bounded.
       "connection_queue",   "64",
   };
+  // clang-format on
   try {
     e->exposer_ = std::make_unique<prometheus::Exposer>(options);
   } catch (const std::exception& ex) {

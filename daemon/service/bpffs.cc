@@ -91,7 +91,8 @@ void RemoveCreatedDirs(const PinRoot& root) {
 
 PinLifetime PinsOutliveProcess(const PinRoot& root, const std::string& proc) {
   if (!root.mounted_here) return {};
-  struct stat self {}, init {};
+  struct stat self {};
+  struct stat init {};
   const bool known = stat((proc + "/self/ns/mnt").c_str(), &self) == 0 &&
                      stat((proc + "/1/ns/mnt").c_str(), &init) == 0;
   if (known && self.st_ino == init.st_ino) return {};  // mounted for the whole host

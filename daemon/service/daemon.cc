@@ -405,7 +405,18 @@ int Daemon::Start() {
         "only",
         rtnl.error().message());
   for (auto& i : interfaces_) {
-    if (Status s = i->Attach(config_.xdp_mode); !s) return Fail(kExitRuntime, s.error());
+    if (Status s = i->Attach(config_.xdp_mode); !s) {
+      Error e = s.take_error();
+      // Found by the chaos soak: a synguard killed after an nsenter start
+      // leaves its link pinned in the host's bpffs, which a start with
+      // `ip netns exec` (a private /sys) cannot see or take over.
+      if (e.err() == EEXIST)
+        e.Context("another XDP program is attached to " + i->name() +
+                  " (a crashed synguard's, pinned in a bpffs this process cannot see? "
+                  "start synguard with `nsenter --net=/run/netns/NAME` to take it over "
+                  "without a gap, or run `synguard cleanup` there first)");
+      return Fail(kExitRuntime, e);
+    }
     if (i->datapath().took_over_link())
       spdlog::info("{}: took over the pinned XDP link (no gap)", i->name());
     if (i->datapath().fell_back())
@@ -417,7 +428,8 @@ int Daemon::Start() {
   RecordTcHooks();
   // The promise a crash keeps, said once, true however synguard was started.
   if (CrashKeepsProtecting())
-    spdlog::info("on_crash: keep_protecting (the XDP link is pinned: a crash leaves it protecting)");
+    spdlog::info(
+        "on_crash: keep_protecting (the XDP link is pinned: a crash leaves it protecting)");
   else if (config_.on_crash == OnCrash::kFailOpen)
     spdlog::info("on_crash: fail_open (the XDP link is not pinned: a crash detaches it)");
   else

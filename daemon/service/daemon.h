@@ -142,7 +142,7 @@ class Daemon {
   std::unique_ptr<SecretSource> secret_source_;
   RealtimeClock clock_;
   std::unique_ptr<SecretRotator> rotator_;
-  std::string pin_root_;  // empty: unpinned
+  std::string pin_root_;   // empty: unpinned
   PinRoot pin_root_made_;  // what PreparePinRoot made, removed at a clean stop
   PinLifetime pin_lifetime_;
   // What a crash does now: keep_protecting holds only with the XDP link

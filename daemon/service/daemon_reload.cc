@@ -229,8 +229,7 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan, bool* rol
   if (!s) {
     const size_t steps = t.done().size();
     for (const Error& e : t.Rollback())
-      spdlog::error("reload rollback incomplete: {}; the next reload writes it again",
-                    e.message());
+      spdlog::error("reload rollback incomplete: {}; the next reload writes it again", e.message());
     p.Discard();
     *rolled_back = true;
     return s.take_error().Context("after " + std::to_string(steps) + " step(s), all undone");

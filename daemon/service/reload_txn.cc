@@ -43,8 +43,9 @@ Status ApplyChange(const InterfaceChange& c, Transaction& t) {
     std::optional<sg_config> old = d.config();
     std::function<Status()> undo;
     if (old) undo = [&d, v = *old] { return d.PutConfig(v); };
-    if (Status s = t.Step(n + ": write the cookie config", [&] { return d.PutConfig(*c.config); },
-                          std::move(undo));
+    if (Status s = t.Step(
+            n + ": write the cookie config", [&] { return d.PutConfig(*c.config); },
+            std::move(undo));
         !s)
       return s;
   }

@@ -63,9 +63,9 @@ class Transaction {
 // before the first write.
 struct InterfaceChange {
   ReloadTarget* target = nullptr;
-  std::optional<sg_config> config;  // set: the cookie settings changed
-  std::optional<ListEntries> lists;  // set: the lists changed
-  ListEntries old_lists;             // what the undo puts back
+  std::optional<sg_config> config;                  // set: the cookie settings changed
+  std::optional<ListEntries> lists;                 // set: the lists changed
+  ListEntries old_lists;                            // what the undo puts back
   std::vector<std::pair<uint16_t, sg_port>> ports;  // removed ports as sg_port{}
   std::vector<uint32_t> fresh_slots;                // cleared before the ports are written
   std::optional<bool> pin_link;                     // set: on_crash changed

@@ -51,8 +51,7 @@ std::pair<std::string, double> Scrape(int port, std::chrono::milliseconds limit)
   const auto t0 = Clock::now();
   UniqueFd fd = Connect(port);
   const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  EXPECT_EQ(send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(req.size()));
+  EXPECT_EQ(send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
   std::string out;
   char buf[4096];
   for (;;) {

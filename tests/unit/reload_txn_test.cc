@@ -47,8 +47,8 @@ std::vector<std::string> Render(const ListEntries& e) {
     out.push_back(std::to_string(k.addr[0]) + "." + std::to_string(k.addr[1]) + "." +
                   std::to_string(k.addr[2]) + "." + std::to_string(k.addr[3]) + "/" +
                   std::to_string(k.prefixlen) + "=" + std::to_string(v));
-  for (const auto& [k, v] : e.v6) out.push_back("v6/" + std::to_string(k.prefixlen) + "=" +
-                                                std::to_string(v));
+  for (const auto& [k, v] : e.v6)
+    out.push_back("v6/" + std::to_string(k.prefixlen) + "=" + std::to_string(v));
   return out;
 }
 
@@ -237,9 +237,8 @@ TEST(ReloadTransaction, TheErrorNamesTheStepThatFailed) {
   Transaction t;
   Status s = ApplyPrepared(w.r, t);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().message(),
-            "eth1: write the allow/deny lists: sync the lists on eth1: " +
-                std::string(std::strerror(ENOMEM)));
+  EXPECT_EQ(s.error().message(), "eth1: write the allow/deny lists: sync the lists on eth1: " +
+                                     std::string(std::strerror(ENOMEM)));
 }
 
 TEST(ReloadTransaction, FailedUndosAreReportedEachByStep) {
@@ -263,8 +262,16 @@ TEST(ReloadTransaction, CallerStepsRollBackWithTheRest) {
   Transaction t;
   ASSERT_TRUE(ApplyPrepared(w.r, t).ok());
   int metrics = 1;
-  ASSERT_TRUE(t.Step("metrics", [&] { metrics = 2; return Ok(); },
-                     [&] { metrics = 1; return Ok(); })
+  ASSERT_TRUE(t.Step(
+                   "metrics",
+                   [&] {
+                     metrics = 2;
+                     return Ok();
+                   },
+                   [&] {
+                     metrics = 1;
+                     return Ok();
+                   })
                   .ok());
   Status late = t.Step("late", [] { return Status(Error("late failure")); });
   ASSERT_FALSE(late.ok());

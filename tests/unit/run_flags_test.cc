@@ -42,9 +42,9 @@ TEST(RunFlags, FlagModeEngagesAlwaysAndTunesWhatAFileWithTheSamePortsTunes) {
   ASSERT_EQ(c->ports.size(), 2u);
   EXPECT_EQ(c->ports[0].engage, EngageMode::kAlways);
   // issue 11: flag mode used to drop everything but what the handoff needs.
-  const Config file =
-      FromText("interfaces: [eth0]\nports: [{port: 80, engage: always}, {port: 443, engage: "
-               "always}]\n");
+  const Config file = FromText(
+      "interfaces: [eth0]\nports: [{port: 80, engage: always}, {port: 443, engage: "
+      "always}]\n");
   EXPECT_EQ(c->sysctl.manage, file.sysctl.manage);
   EXPECT_EQ(c->sysctl.somaxconn, file.sysctl.somaxconn);
   EXPECT_EQ(c->sysctl.tcp_max_syn_backlog, file.sysctl.tcp_max_syn_backlog);
