@@ -1,10 +1,13 @@
 # Builds BPF objects with clang-19 and their libbpf skeletons with bpftool.
 #
-#   sg_bpf_object(NAME SOURCE) -> target NAME_skel (INTERFACE) whose include
-#   directory holds NAME.skel.h; the object is bpf/NAME.bpf.o in the build dir.
+#   sg_bpf_object(NAME SOURCE [DEFINES D...]) -> target NAME_skel (INTERFACE)
+#   whose include directory holds NAME.skel.h; the object is bpf/NAME.bpf.o
+#   in the build dir. DEFINES build a variant of a source under another name.
 #
-# vmlinux.h is generated from the running kernel's BTF, so the programs see
-# the kernel's own types (newer than Debian's 6.1 UAPI headers).
+# Kernel types come from bpf/vmlinux/<arch>/vmlinux.h, kept in the repository
+# (bpf/vmlinux/README.md): the build does not depend on the build host's
+# kernel, and CO-RE relocates the programs against the running kernel's BTF
+# when they load, so one build runs on every kernel the matrix covers.
 
 find_program(SG_BPF_CLANG NAMES clang-19)
 if(NOT SG_BPF_CLANG)
@@ -18,30 +21,41 @@ if(NOT SG_BPFTOOL)
   message(FATAL_ERROR "bpftool is needed to generate BPF skeletons: apt-get install bpftool")
 endif()
 
-set(SG_BTF_SOURCE /sys/kernel/btf/vmlinux CACHE FILEPATH "BTF used to generate vmlinux.h")
-if(NOT EXISTS ${SG_BTF_SOURCE})
-  message(FATAL_ERROR "${SG_BTF_SOURCE} not found: the kernel must be built with CONFIG_DEBUG_INFO_BTF")
+# The target architecture of this build, as the kernel's headers and
+# bpf_tracing.h name it.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(SG_BPF_ARCH_DIR x86_64)
+  set(SG_BPF_TARGET_ARCH x86)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  set(SG_BPF_ARCH_DIR arm64)
+  set(SG_BPF_TARGET_ARCH arm64)
+else()
+  message(FATAL_ERROR
+    "synguard's BPF programs are built for x86_64 and arm64; ${CMAKE_SYSTEM_PROCESSOR} has "
+    "no bpf/vmlinux/<arch>/vmlinux.h (bpf/vmlinux/generate.sh makes one)")
+endif()
+set(SG_VMLINUX_DIR ${CMAKE_SOURCE_DIR}/bpf/vmlinux/${SG_BPF_ARCH_DIR})
+if(NOT EXISTS ${SG_VMLINUX_DIR}/vmlinux.h)
+  message(FATAL_ERROR "${SG_VMLINUX_DIR}/vmlinux.h is missing (bpf/vmlinux/generate.sh)")
 endif()
 
 set(SG_BPF_OUT ${CMAKE_BINARY_DIR}/bpf)
-set(SG_VMLINUX_DIR ${SG_BPF_OUT}/vmlinux)
-add_custom_command(
-  OUTPUT ${SG_VMLINUX_DIR}/vmlinux.h
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${SG_VMLINUX_DIR}
-  COMMAND ${SG_BPFTOOL} btf dump file ${SG_BTF_SOURCE} format c > ${SG_VMLINUX_DIR}/vmlinux.h.tmp
-  COMMAND ${CMAKE_COMMAND} -E rename ${SG_VMLINUX_DIR}/vmlinux.h.tmp ${SG_VMLINUX_DIR}/vmlinux.h
-  COMMENT "Generating vmlinux.h from ${SG_BTF_SOURCE}"
-  VERBATIM)
-add_custom_target(sg_vmlinux_h DEPENDS ${SG_VMLINUX_DIR}/vmlinux.h)
 
 function(sg_bpf_object NAME SOURCE)
+  cmake_parse_arguments(ARG "" "" "DEFINES" ${ARGN})
   set(obj ${SG_BPF_OUT}/${NAME}.bpf.o)
   set(skel ${SG_BPF_OUT}/${NAME}.skel.h)
+  set(defines)
+  foreach(d IN LISTS ARG_DEFINES)
+    list(APPEND defines -D${d})
+  endforeach()
   file(GLOB_RECURSE deps CONFIGURE_DEPENDS
     ${CMAKE_SOURCE_DIR}/bpf/*.h ${CMAKE_SOURCE_DIR}/include/synguard/*.h)
   add_custom_command(
     OUTPUT ${obj}
-    COMMAND ${SG_BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${SG_BPF_OUT}
+    COMMAND ${SG_BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${SG_BPF_TARGET_ARCH}
+            ${defines} -Wall -Werror
             -I${SG_VMLINUX_DIR} -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf
             -c ${SOURCE} -o ${obj}
     DEPENDS ${SOURCE} ${deps} ${SG_VMLINUX_DIR}/vmlinux.h
@@ -55,8 +69,6 @@ function(sg_bpf_object NAME SOURCE)
     COMMENT "BPF skeleton ${NAME}.skel.h"
     VERBATIM)
   add_custom_target(${NAME}_skel_gen DEPENDS ${skel})
-  # vmlinux.h is built once, by its own target, before any object that needs it.
-  add_dependencies(${NAME}_skel_gen sg_vmlinux_h)
   add_library(${NAME}_skel INTERFACE)
   add_dependencies(${NAME}_skel ${NAME}_skel_gen)
   target_include_directories(${NAME}_skel INTERFACE ${SG_BPF_OUT})

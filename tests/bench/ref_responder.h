@@ -37,9 +37,20 @@
 #define REF_TS_ECN	 0x20
 #define REF_TS_MASK	 0x3f
 
-/* The kernel's conntrack kfuncs (net/netfilter/nf_conntrack_bpf.c). */
+/*
+ * The kernel's conntrack kfuncs (net/netfilter/nf_conntrack_bpf.c). Their
+ * options struct lives in a module's BTF, not in vmlinux.h: this is its
+ * first, 12-byte layout, which every kernel since 6.0 accepts (opts_len).
+ */
+struct bpf_ct_opts___local {
+	__s32 netns_id;
+	__s32 error;
+	__u8 l4proto;
+	__u8 dir;
+	__u8 reserved[2];
+};
 extern struct nf_conn *bpf_xdp_ct_lookup(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
-					 __u32 tuple_len, struct bpf_ct_opts *opts,
+					 __u32 tuple_len, struct bpf_ct_opts___local *opts,
 					 __u32 opts_len) __ksym;
 extern void bpf_ct_release(struct nf_conn *ct) __ksym;
 
@@ -317,7 +328,7 @@ static __always_inline int ref_syn(struct xdp_md *ctx, struct ref_hdrs *h)
 
 static __always_inline int ref_ack(struct xdp_md *ctx, struct ref_hdrs *h)
 {
-	struct bpf_ct_opts opts = {.netns_id = BPF_F_CURRENT_NETNS, .l4proto = IPPROTO_TCP};
+	struct bpf_ct_opts___local opts = {.netns_id = BPF_F_CURRENT_NETNS, .l4proto = IPPROTO_TCP};
 	struct bpf_sock_tuple tup = {};
 	struct tcphdr *th = h->th;
 	struct nf_conn *ct;
