@@ -16,6 +16,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "synguard/shared.h"
+#include "lib/compat.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/policy.h"
@@ -24,8 +25,13 @@
 #define SG_TC_ACT_OK   0
 #define SG_TC_ACT_SHOT 2
 
+/*
+ * Weak: the object opens on every kernel, and the daemon only loads it where
+ * the kfunc exists (6.9+), which it proves by loading it. Where libbpf could
+ * not resolve it, the call is never made (sg_ksym_exists).
+ */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
-				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
+				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym __weak;
 
 SG_INLINE int sg_tc_verdict(enum sg_reason reason, int action)
 {
@@ -59,14 +65,14 @@ SG_INLINE int sg_handoff(struct __sk_buff *skb, struct sg_pkt *p, const struct s
 		bpf_sk_release(sk);
 		return sg_tc_verdict(SG_R_HANDOFF_BAD_COOKIE, SG_TC_ACT_OK);
 	}
-	tsecr = sg_parse_tcp_options(p->tcp, p->tcp_len, p->data_end, &ack_opts);
+	tsecr = sg_parse_tcp_options(skb, p->data, p->tcp, p->tcp_len, p->data_end, &ack_opts);
 	if (sg_cookie_decode(cfg, p->tuple.family, cookie, ack_opts.ts_ok, tsecr, &hs)) {
 		/* A valid MAC with a timestamp echo that contradicts it: forged. */
 		bpf_sk_release(sk);
 		return sg_tc_verdict(SG_R_HANDOFF_BAD_COOKIE, SG_TC_ACT_SHOT);
 	}
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp) {
+	if (!tp || !sg_ksym_exists(bpf_sk_assign_tcp_reqsk)) {
 		bpf_sk_release(sk);
 		return sg_tc_verdict(SG_R_HANDOFF_FAILED, SG_TC_ACT_OK);
 	}
@@ -87,6 +93,47 @@ SG_INLINE int sg_handoff(struct __sk_buff *skb, struct sg_pkt *p, const struct s
 	return sg_tc_verdict(SG_R_HANDOFF_OK, SG_TC_ACT_OK);
 }
 
+/*
+ * Where the frame starts. At TC ingress skb->data is normally the Ethernet
+ * header (cls_bpf pushes it back for the program), but after generic
+ * (skb-mode) XDP a kernel may hand TC an skb whose mac_len is 0, and then
+ * data is the IP header (seen on 6.18 with veth). Returns the ethertype and
+ * sets p->l2_len, or returns 0 when neither reading fits.
+ *
+ * An Ethernet header names skb->protocol (or a VLAN tag, whose inner type
+ * the parser reads) at offset 12 and is followed by an IP version that
+ * matches. An IP header at data has the version skb->protocol says. A frame
+ * that fits both readings is taken as Ethernet: for an IP header to pass
+ * as one, the source address must hold the ethertype and the destination
+ * the right version nibble, which a real client's addresses do not.
+ */
+SG_INLINE __u16 sg_tc_locate_l3(struct __sk_buff *skb, struct sg_pkt *p)
+{
+	__u16 proto = bpf_ntohs(skb->protocol);
+	struct ethhdr *eth = p->data;
+	__u8 *l3;
+	__u16 type;
+
+	if ((void *)(eth + 1) + 1 <= p->data_end) {
+		type = bpf_ntohs(eth->h_proto);
+		l3 = (__u8 *)(eth + 1);
+		if (type == SG_ETH_P_8021Q || type == SG_ETH_P_8021AD)
+			return 0xffff; /* tags: the Ethernet parser walks them */
+		if (type == proto && ((type == SG_ETH_P_IP && (l3[0] >> 4) == 4) ||
+				      (type == SG_ETH_P_IPV6 && (l3[0] >> 4) == 6)))
+			return 0xffff;
+	}
+	l3 = p->data;
+	if ((void *)(l3 + 1) > p->data_end)
+		return 0;
+	if ((proto == SG_ETH_P_IP && (l3[0] >> 4) == 4) ||
+	    (proto == SG_ETH_P_IPV6 && (l3[0] >> 4) == 6)) {
+		p->l2_len = 0;
+		return proto;
+	}
+	return 0;
+}
+
 SEC("tc")
 int synguard_tc(struct __sk_buff *skb)
 {
@@ -99,13 +146,26 @@ int synguard_tc(struct __sk_buff *skb)
 	struct sg_port *port;
 	__u32 zero = 0;
 	__u32 *meta = (void *)(long)skb->data_meta;
+	__u16 l3_proto = sg_tc_locate_l3(skb, &p);
+	int r;
 
-	/* XDP already found this packet's socket: established traffic pays nothing more. */
-	if ((void *)(meta + 1) <= p.data && *meta == (SG_META_MAGIC | SG_META_SOCKET))
+	if (!l3_proto)
 		return SG_TC_ACT_OK;
+	if (l3_proto == 0xffff) {
+		/*
+		 * XDP already found this packet's socket: established traffic
+		 * pays nothing more. The word sits just before the Ethernet
+		 * header, so it is only read when data is that header.
+		 */
+		if ((void *)(meta + 1) <= p.data && *meta == (SG_META_MAGIC | SG_META_SOCKET))
+			return SG_TC_ACT_OK;
+		r = sg_parse(&p);
+	} else {
+		r = sg_parse_l3(&p, l3_proto);
+	}
 
 	/* Only ACKs without SYN/RST to protected ports are ours; the rest, silently on. */
-	if (sg_parse(&p) >= 0)
+	if (r >= 0)
 		return SG_TC_ACT_OK;
 	if ((p.flags & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST)) != SG_TCP_ACK)
 		return SG_TC_ACT_OK;

@@ -11,6 +11,7 @@
  * or handles them as it would without us).
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "synguard/shared.h"
@@ -49,34 +50,62 @@ SG_INLINE __u32 sg_synack_tsval(__u64 mono_ns, __u32 options)
 }
 
 /*
- * kernel-cookie mode: the listener's own syncookie for this SYN. The headers
- * are copied to the stack because the helper wants a length that matches
- * the data offset exactly, which the verifier can only bound on the stack.
+ * kernel-cookie mode: the listener's own syncookie for this SYN, computed
+ * on the headers in place. The helper wants a TCP length equal to the data
+ * offset, and the verifier wants a constant to check it against data_end:
+ * one call per possible length (20 to 60 in steps of four). The IP header
+ * is passed with its fixed size; any TCP packet has 40 bytes from the start
+ * of its IP header on (IPv4 with TCP, or the IPv6 header), which is what
+ * lets one bound serve both families. No helper of 5.18 (bpf_xdp_load_bytes)
+ * and no stack copy: the same code runs on every kernel.
  */
-SG_INLINE int sg_kernel_cookie(struct xdp_md *ctx, const struct sg_pkt *p,
-			       struct bpf_sock *listener, __u32 *cookie)
+#define SG_GEN_COOKIE_CASE(n)                                                              \
+	case n:                                                                            \
+		if ((void *)th + n > p->data_end)                                          \
+			return SG_R_PASS_MALFORMED;                                        \
+		ret = bpf_tcp_gen_syncookie(listener, ip, ip_len, th, n);                  \
+		break
+
+SG_INLINE int sg_kernel_cookie(const struct sg_pkt *p, struct bpf_sock *listener, __u32 *cookie)
 {
-	struct {
-		union {
-			struct iphdr v4;
-			struct ipv6hdr v6;
-		} ip;
-		__u8 tcp[60];
-	} hdr;
-	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(hdr.ip.v6) : sizeof(hdr.ip.v4);
-	__u32 tcp_len = p->tcp_len;
+	void *ip = p->data + p->l2_len;
+	struct tcphdr *th = p->tcp;
+	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	__s64 ret;
 
-	if (tcp_len < sizeof(struct tcphdr) || tcp_len > sizeof(hdr.tcp))
+	if (ip + sizeof(struct ipv6hdr) > p->data_end)
 		return SG_R_PASS_MALFORMED;
-	if (bpf_xdp_load_bytes(ctx, p->l2_len, &hdr.ip, ip_len) ||
-	    bpf_xdp_load_bytes(ctx, p->l2_len + p->l3_len, hdr.tcp, tcp_len))
+	switch (p->tcp_len) {
+		SG_GEN_COOKIE_CASE(20);
+		SG_GEN_COOKIE_CASE(24);
+		SG_GEN_COOKIE_CASE(28);
+		SG_GEN_COOKIE_CASE(32);
+		SG_GEN_COOKIE_CASE(36);
+		SG_GEN_COOKIE_CASE(40);
+		SG_GEN_COOKIE_CASE(44);
+		SG_GEN_COOKIE_CASE(48);
+		SG_GEN_COOKIE_CASE(52);
+		SG_GEN_COOKIE_CASE(56);
+		SG_GEN_COOKIE_CASE(60);
+	default:
 		return SG_R_PASS_MALFORMED;
-	ret = bpf_tcp_gen_syncookie(listener, &hdr.ip, ip_len, (struct tcphdr *)hdr.tcp, tcp_len);
+	}
 	if (ret < 0)
 		return SG_R_PASS_NO_KEY;
 	*cookie = (__u32)ret;
 	return -1;
+}
+
+/*
+ * A frame in more than one buffer (xdp.frags, 5.18+). Kernels without
+ * bpf_xdp_get_buff_len() have no multi-buffer XDP either: every frame is
+ * one buffer there, and the check is left out when the program loads.
+ */
+SG_INLINE int sg_is_multi_buffer(struct xdp_md *ctx, const struct sg_pkt *p)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_get_buff_len))
+		return 0;
+	return bpf_xdp_get_buff_len(ctx) != (__u64)(p->data_end - p->data);
 }
 
 SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
@@ -102,10 +131,10 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (list == SG_LIST_ALLOW)
 		return SG_R_PASS_ALLOWLIST;
 	/* SYNs fit in one buffer; anything else is not ours to rewrite. */
-	if (bpf_xdp_get_buff_len(ctx) != (__u64)(p->data_end - p->data))
+	if (sg_is_multi_buffer(ctx, p))
 		return SG_R_PASS_MULTIBUF;
 
-	sg_parse_tcp_options(p->tcp, p->tcp_len, p->data_end, &o);
+	sg_parse_tcp_options(ctx, p->data, p->tcp, p->tcp_len, p->data_end, &o);
 	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
 	/* Options the server's sysctls turn off are neither offered nor encoded. */
 	if (cfg->flags & SG_CFG_NO_SACK)
@@ -135,7 +164,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
 			return SG_R_PASS_NO_LISTENER;
-		r = sg_kernel_cookie(ctx, p, sk, &a.seq);
+		r = sg_kernel_cookie(p, sk, &a.seq);
 		bpf_sk_release(sk);
 		if (r >= 0)
 			return r;

@@ -61,6 +61,21 @@ SG_INLINE __u8 sg_tcp_flags(const struct tcphdr *th)
 	return ((const __u8 *)th)[13];
 }
 
+/*
+ * A 16-bit length field in host order, for pointer arithmetic. The 6.1 and
+ * 6.12 verifiers do not bound the result of a byte swap (6.18's does) and
+ * refuse "math between pkt pointer and register with unbounded min value";
+ * the mask tells them, and the asm keeps clang from folding it away as
+ * redundant.
+ */
+SG_INLINE __u32 sg_be16_len(__be16 field)
+{
+	__u32 v = bpf_ntohs(field);
+
+	asm volatile("%0 &= 0xffff" : "+r"(v));
+	return v;
+}
+
 /* Ethernet with up to two VLAN tags (802.1Q, 802.1ad). Returns the L3 ethertype. */
 SG_INLINE int sg_parse_eth(struct sg_pkt *p, __u16 *proto)
 {
@@ -99,7 +114,7 @@ SG_INLINE int sg_parse_ipv4(struct sg_pkt *p)
 	if ((void *)(ip + 1) > p->data_end)
 		return SG_R_PASS_MALFORMED;
 	ihl = ip->ihl * 4;
-	tot = bpf_ntohs(ip->tot_len);
+	tot = sg_be16_len(ip->tot_len);
 	if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl)
 		return SG_R_PASS_MALFORMED;
 	if ((void *)ip + tot > p->data_end)
@@ -138,18 +153,20 @@ SG_INLINE int sg_is_ipv6_exthdr(__u8 nexthdr)
 SG_INLINE int sg_parse_ipv6(struct sg_pkt *p)
 {
 	struct ipv6hdr *ip6 = p->data + p->l2_len;
+	__u32 payload;
 
 	if ((void *)(ip6 + 1) > p->data_end)
 		return SG_R_PASS_MALFORMED;
 	if (ip6->version != 6)
 		return SG_R_PASS_MALFORMED;
-	if ((void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > p->data_end)
+	payload = sg_be16_len(ip6->payload_len);
+	if ((void *)(ip6 + 1) + payload > p->data_end)
 		return SG_R_PASS_MALFORMED;
 	if (ip6->nexthdr != SG_IPPROTO_TCP)
 		return sg_is_ipv6_exthdr(ip6->nexthdr) ? SG_R_PASS_IPV6_EXTHDR : SG_R_PASS_NOT_TCP;
 	p->ip6 = ip6;
 	p->l3_len = sizeof(*ip6);
-	p->l4_room = bpf_ntohs(ip6->payload_len);
+	p->l4_room = payload;
 	p->tuple.family = SG_AF_INET6;
 	__builtin_memcpy(p->tuple.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->tuple.daddr, &ip6->daddr, 16);
@@ -179,15 +196,14 @@ SG_INLINE int sg_parse_tcp(struct sg_pkt *p)
 	return -1;
 }
 
-/* Parses up to TCP. Returns a pass reason, or -1 when p->tcp is valid. */
-SG_INLINE int sg_parse(struct sg_pkt *p)
+/*
+ * Parses from the IP header at p->l2_len (ethertype proto) up to TCP.
+ * Returns a pass reason, or -1 when p->tcp is valid.
+ */
+SG_INLINE int sg_parse_l3(struct sg_pkt *p, __u16 proto)
 {
-	__u16 proto;
 	int r;
 
-	r = sg_parse_eth(p, &proto);
-	if (r >= 0)
-		return r;
 	if (proto == SG_ETH_P_IP)
 		r = sg_parse_ipv4(p);
 	else if (proto == SG_ETH_P_IPV6)
@@ -197,6 +213,18 @@ SG_INLINE int sg_parse(struct sg_pkt *p)
 	if (r >= 0)
 		return r;
 	return sg_parse_tcp(p);
+}
+
+/* Parses a frame from its Ethernet header up to TCP (see sg_parse_l3). */
+SG_INLINE int sg_parse(struct sg_pkt *p)
+{
+	__u16 proto;
+	int r;
+
+	r = sg_parse_eth(p, &proto);
+	if (r >= 0)
+		return r;
+	return sg_parse_l3(p, proto);
 }
 
 #endif /* SG_BPF_PARSE_H */

@@ -8,7 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
+
+#include "datapath/probe.h"
+#include "datapath/quiet_libbpf.h"
+#include "synguard_xdp_compat.skel.h"
 
 namespace sg {
 
@@ -38,21 +43,25 @@ const char* ToString(HandoffMode m) {
 
 namespace {
 
-// libbpf prints the kernel's message for every failed netlink request. A
-// query that finds no filter, or a clsact qdisc that exists already, is an
-// answer, not a fault: the caller's own line says what it means. Only the
-// main thread calls libbpf's netlink functions, which is what makes
-// swapping the (global) print function safe.
-class QuietLibbpf {
- public:
-  QuietLibbpf() : old_(libbpf_set_print(nullptr)) {}
-  ~QuietLibbpf() { libbpf_set_print(old_); }
-  QuietLibbpf(const QuietLibbpf&) = delete;
-  QuietLibbpf& operator=(const QuietLibbpf&) = delete;
-
- private:
-  libbpf_print_fn_t old_;
-};
+// The compat build (no bpf_loop) has the same maps, programs and variables
+// as the full one: it is opened through the full build's skeleton, so that
+// one set of handles serves both.
+synguard_xdp* OpenXdpObject(bool with_bpf_loop) {
+  if (with_bpf_loop) return synguard_xdp__open();
+  auto* obj = static_cast<synguard_xdp*>(calloc(1, sizeof(synguard_xdp)));
+  if (!obj) return nullptr;
+  int err = synguard_xdp__create_skeleton(obj);
+  if (!err) {
+    obj->skeleton->data = synguard_xdp_compat__elf_bytes(&obj->skeleton->data_sz);
+    err = bpf_object__open_skeleton(obj->skeleton, nullptr);
+  }
+  if (err) {
+    synguard_xdp__destroy(obj);
+    errno = err < 0 ? -err : err;
+    return nullptr;
+  }
+  return obj;
+}
 
 Result<int> IfIndex(const std::string& ifname) {
   unsigned idx = if_nametoindex(ifname.c_str());
@@ -82,8 +91,19 @@ Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
 
 Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   std::unique_ptr<Datapath> dp(new Datapath(opts));
-  dp->xdp_ = Skeleton<synguard_xdp>(synguard_xdp__open(), synguard_xdp__destroy);
+  const XdpBuildFeatures& kernel = ProbeXdpBuild();
+  dp->uses_bpf_loop_ = opts.bpf_loop.value_or(kernel.bpf_loop);
+  dp->uses_frags_ = opts.xdp_frags.value_or(kernel.xdp_frags);
+  dp->xdp_ = Skeleton<synguard_xdp>(OpenXdpObject(dp->uses_bpf_loop_), synguard_xdp__destroy);
   if (!dp->xdp_) return Error::FromErrno("open the XDP program");
+  if (!dp->uses_frags_) {
+    // Before 5.18 the kernel refuses BPF_F_XDP_HAS_FRAGS: load plain XDP,
+    // which native mode limits to frames of about one page.
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, dp->xdp_->obj) {
+      bpf_program__set_flags(prog, bpf_program__flags(prog) & ~BPF_F_XDP_HAS_FRAGS);
+    }
+  }
   dp->xdp_->rodata->sg_handoff_mode =
       opts.handoff == HandoffMode::kKernelCookie ? SG_HANDOFF_KERNEL_COOKIE : SG_HANDOFF_REQSK;
   if (!opts.pin_dir.empty()) {
@@ -103,7 +123,12 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
       return Error("load the XDP program with the maps pinned under " + opts.pin_dir +
                        " (left by an older synguard? remove that directory)",
                    err);
-    return Error("load the XDP program (is this root, with BPF enabled?)", err);
+    return Error(std::string("load the XDP program (") +
+                     (dp->uses_bpf_loop_ ? "" : "compat build without bpf_loop, ") +
+                     (dp->uses_frags_ ? "frags-aware" : "plain XDP") +
+                     "; is this root, with BPF enabled? libbpf's log above has the verifier's "
+                     "reason)",
+                 err);
   }
   Result<ProgramClock> clock =
       CalibrateProgramClock(bpf_program__fd(dp->xdp_->progs.synguard_clock_probe));
@@ -189,6 +214,13 @@ Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
   fell_back_ = true;
   fallback_reason_ = native.error().message();
   return pin();
+}
+
+std::string Datapath::FallbackWarning(const std::string& ifname) const {
+  return "XDP native mode refused on " + ifname + " (" + fallback_reason_ +
+         "); running in skb (generic) mode: the kernel allocates an skb for every packet "
+         "before synguard sees it, a cost per spoofed SYN that native mode avoids. Check the "
+         "driver's XDP support, or set xdp_mode: skb to say this is meant";
 }
 
 Status Datapath::AttachTc(const std::string& ifname) {

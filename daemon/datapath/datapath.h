@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bpf/skeleton.h"
@@ -32,6 +33,11 @@ struct DatapathOptions {
   // (fail_open): only this process holds the link, and the kernel detaches
   // the program when it dies; LeaveAttached() still pins it at a clean stop.
   bool pin_link = true;
+  // The XDP object with bpf_loop() (else the compat build, synguard_xdp_compat)
+  // and loaded frags-aware (else plain XDP); empty: what ProbeKernel() found.
+  // Tests force each to run every fallback on any kernel.
+  std::optional<bool> bpf_loop;
+  std::optional<bool> xdp_frags;
 };
 
 class Datapath {
@@ -107,10 +113,16 @@ class Datapath {
   Result<sg_secrets> ReadSecrets() const;
 
   HandoffMode handoff() const { return opts_.handoff; }
+  // Which build of the XDP program runs, and whether it is frags-aware.
+  bool uses_bpf_loop() const { return uses_bpf_loop_; }
+  bool uses_frags() const { return uses_frags_; }
   XdpMode attached_mode() const { return attached_mode_; }
   bool fell_back() const { return fell_back_; }
   // Why native mode was refused, when fell_back().
   const std::string& fallback_reason() const { return fallback_reason_; }
+  // The operator's warning when fell_back(): what was refused and what skb
+  // mode costs.
+  std::string FallbackWarning(const std::string& ifname) const;
   int ifindex() const { return ifindex_; }
   int tc_ifindex() const { return tc_ifindex_; }
   // The maps were found pinned by a previous run and reused.
@@ -147,6 +159,8 @@ class Datapath {
   bool reused_maps_ = false;
   bool took_over_link_ = false;
   bool leave_attached_ = false;
+  bool uses_bpf_loop_ = true;
+  bool uses_frags_ = true;
 
   // Runs this program on the link a previous run pinned for ifindex; false
   // when there is none (or it is stale), and then the caller attaches anew.
