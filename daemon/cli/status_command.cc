@@ -133,8 +133,13 @@ void PrintJson(const std::optional<DaemonState>& st, bool running,
       << ", \"leave_pinned_on_exit\": " << Bool(st->leave_pinned_on_exit)
       << ", \"on_crash\": " << JsonString(st->on_crash)
       << ", \"crash_keeps_protecting\": " << (st->crash_keeps_protecting ? "true" : "false")
-      << ", \"reloads_ok\": " << st->reloads_ok
-      << ", \"reloads_failed\": " << st->reloads_failed;
+      << ", \"reloads_ok\": " << st->reloads_ok << ", \"reloads_failed\": " << st->reloads_failed
+      << ", \"kernel_release\": " << JsonString(st->kernel_release) << ", \"kernel_features\": [";
+    for (size_t i = 0; i < st->features.size(); ++i)
+      o << (i ? ", " : "") << "{\"name\": " << JsonString(st->features[i].name)
+        << ", \"available\": " << Bool(st->features[i].available) << ", \"fallback\": "
+        << JsonString(st->features[i].available ? "" : st->features[i].fallback) << "}";
+    o << "]";
   }
   o << ", \"interfaces\": [";
   for (size_t i = 0; i < ifs.size(); ++i) {
@@ -177,9 +182,17 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                 static_cast<unsigned long long>(st->reloads_ok),
                 static_cast<unsigned long long>(st->reloads_failed));
     if (!st->on_crash.empty())
-      std::printf("on crash: %s%s%s\n", st->on_crash.c_str(),
-                  st->crash_note.empty() ? "" : ", but a crash detaches here: ",
-                  st->crash_note.c_str());
+      std::printf(
+          "on crash: %s%s%s\n", st->on_crash.c_str(),
+          st->crash_note.empty() ? "" : ", but a crash detaches here: ", st->crash_note.c_str());
+    if (!st->features.empty()) {
+      std::string have;
+      for (const FeatureState& f : st->features)
+        if (f.available) have += (have.empty() ? "" : ", ") + f.name;
+      std::printf("kernel %s: %s\n", st->kernel_release.c_str(), have.c_str());
+      for (const FeatureState& f : st->features)
+        if (!f.available) std::printf("  no %s: %s\n", f.name.c_str(), f.fallback.c_str());
+    }
   } else {
     std::printf("synguard: no state file; reading the pinned objects only\n");
   }

@@ -220,6 +220,15 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
   out.push_back(Family("synguard_build_info", "synguard's version.", kGauge)
                     .Add(1, {{"version", src_.version}})
                     .Take());
+  if (!src_.kernel_features.empty()) {
+    Family features("synguard_kernel_feature_info",
+                    "1 for each kernel feature synguard probed at start, labelled with whether "
+                    "the kernel has it (a missing one means a documented fallback).",
+                    kGauge);
+    for (const auto& [name, available] : src_.kernel_features)
+      features.Add(1, {{"feature", name}, {"available", available ? "true" : "false"}});
+    out.push_back(features.Take());
+  }
   for (auto& f : CollectProcessMetrics(src_.proc_self, src_.proc_root)) out.push_back(std::move(f));
   return out;
 }

@@ -4,6 +4,8 @@
 // left out of that scrape entirely, never half-filled.
 #pragma once
 
+#include <utility>
+
 #include <prometheus/collectable.h>
 
 #include <atomic>
@@ -24,6 +26,8 @@ struct CollectorSources {
   std::string proc_self = "/proc/self";
   std::string proc_root = "/proc";
   std::string version;
+  // Kernel features probed at start (datapath/probe.h FeatureRows): name, available.
+  std::vector<std::pair<std::string, bool>> kernel_features;
 };
 
 class SynguardCollector : public prometheus::Collectable {

@@ -318,6 +318,10 @@ int Daemon::Start() {
   Result<HandoffMode> mode = ResolveHandoff(config_.handoff, ProbeKernel());
   if (!mode) return Fail(kExitConfig, mode.error());
   handoff_ = *mode;
+  // Each fallback the kernel makes synguard take, said once.
+  for (const FeatureRow& f : FeatureRows(ProbeKernel()))
+    if (!f.available)
+      spdlog::info("kernel {} has no {}: {}", ProbeKernel().kernel_release, f.name, f.fallback);
   Result<std::unique_ptr<SecretSource>> source = MakeSecretSource(config_.secrets);
   if (!source) return Fail(kExitConfig, source.take_error().Context("secrets"));
   secret_source_ = std::move(*source);
@@ -353,6 +357,8 @@ int Daemon::Start() {
   std::shared_ptr<SnapshotBox> box = snapshot_;
   sources.snapshot = [box] { return box->Get(); };
   sources.version = SYNGUARD_VERSION;
+  for (const FeatureRow& f : FeatureRows(ProbeKernel()))
+    sources.kernel_features.emplace_back(f.name, f.available);
   const std::string listen = config_.metrics_listen.ToString();
   Result<std::unique_ptr<MetricsExporter>> ex =
       MetricsExporter::Start(listen, std::make_shared<SynguardCollector>(sources));
@@ -420,10 +426,7 @@ int Daemon::Start() {
     if (i->datapath().took_over_link())
       spdlog::info("{}: took over the pinned XDP link (no gap)", i->name());
     if (i->datapath().fell_back())
-      spdlog::warn(
-          "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
-          "slower: check the driver's XDP support",
-          i->name(), i->datapath().fallback_reason());
+      spdlog::warn("{}", i->datapath().FallbackWarning(i->name()));
   }
   RecordTcHooks();
   // The promise a crash keeps, said once, true however synguard was started.

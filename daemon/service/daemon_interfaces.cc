@@ -109,10 +109,7 @@ bool Daemon::Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns) 
                i.name(), i.datapath().ifindex(), ToString(i.datapath().attached_mode()),
                handoff_ == HandoffMode::kReqsk ? ", TC handoff" : "");
   if (i.datapath().fell_back())
-    spdlog::warn(
-        "XDP native mode refused on {} ({}); running in skb (generic) mode, which is "
-        "slower: check the driver's XDP support",
-        i.name(), i.datapath().fallback_reason());
+    spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
   return true;
 }
 

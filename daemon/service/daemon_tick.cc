@@ -8,6 +8,8 @@
 
 #include "datapath/bpf_config.h"
 #include "service/daemon.h"
+
+#include "datapath/probe.h"
 #include "system/sysctl.h"
 
 namespace sg {
@@ -173,6 +175,11 @@ void Daemon::WriteState() {
                              i->datapath().pin_dir(), i->missing()});
   st.ports.clear();
   for (const PortConfig& p : config_.ports) st.ports.push_back({p.port, ToString(p.engage)});
+  const KernelFeatures& kernel = ProbeKernel();
+  st.kernel_release = kernel.kernel_release;
+  st.features.clear();
+  for (const FeatureRow& f : FeatureRows(kernel))
+    st.features.push_back({f.name, f.available, f.fallback});
   if (Status s = WriteStateFile(state_path_, st); !s)
     spdlog::warn("state for `synguard status`: {}", s.error().message());
 }

@@ -55,6 +55,11 @@ std::string StateToJson(const DaemonState& s) {
   for (size_t i = 0; i < s.ports.size(); ++i)
     o << (i ? ", " : "") << "{\"port\": " << s.ports[i].port
       << ", \"engage\": " << JsonString(s.ports[i].engage) << "}";
+  o << "], \"kernel_release\": " << JsonString(s.kernel_release) << ", \"features\": [";
+  for (size_t i = 0; i < s.features.size(); ++i)
+    o << (i ? ", " : "") << "{\"name\": " << JsonString(s.features[i].name)
+      << ", \"available\": " << (s.features[i].available ? "true" : "false")
+      << ", \"fallback\": " << JsonString(s.features[i].fallback) << "}";
   o << "]}\n";
   return o.str();
 }
@@ -86,6 +91,10 @@ Result<DaemonState> ParseState(const std::string& text, const std::string& sourc
     }
     for (const YAML::Node& p : n["ports"])
       s.ports.push_back({p["port"].as<uint16_t>(0), p["engage"].as<std::string>("")});
+    s.kernel_release = n["kernel_release"].as<std::string>("");
+    for (const YAML::Node& f : n["features"])
+      s.features.push_back({f["name"].as<std::string>(""), f["available"].as<bool>(false),
+                            f["fallback"].as<std::string>("")});
     return s;
   } catch (const YAML::Exception& e) {
     return Error("state file " + source + " is damaged: " + e.msg);

@@ -29,6 +29,13 @@ struct PortState {
   std::string engage;  // always | auto | never
 };
 
+// A kernel feature the daemon probed at start (datapath/probe.h).
+struct FeatureState {
+  std::string name;
+  bool available = false;
+  std::string fallback;  // what synguard does without it
+};
+
 struct DaemonState {
   int64_t pid = 0;
   std::string version;
@@ -49,6 +56,8 @@ struct DaemonState {
   uint64_t reloads_failed = 0;
   std::vector<InterfaceState> interfaces;
   std::vector<PortState> ports;
+  std::string kernel_release;
+  std::vector<FeatureState> features;
 };
 
 std::string StateToJson(const DaemonState& s);
