@@ -1,6 +1,7 @@
-// The real XDP program, loaded with sg::Datapath::Load (reqsk mode, nothing
-// attached), and the knobs a packet test turns: the config, secrets, ports
-// and allow/deny map entries, and the program's clock (clock_offset_ns).
+// The real XDP program (the compat build with SG_XDP_BUILD=compat), loaded
+// with sg::Datapath::Load (reqsk mode, nothing attached), and the knobs a
+// packet test turns: the config, secrets, ports and allow/deny map entries,
+// and the program's clock (clock_offset_ns).
 // Run() pushes one frame through BPF_PROG_TEST_RUN and reports the verdict,
 // the frame as the program left it, and how much each reason counter moved,
 // summed over all possible CPUs as the daemon sums them.

@@ -38,6 +38,7 @@ class FaultsTest(testing.LabTestCase):
         with open(path, "w") as f:
             f.write(f"interfaces: [{l.server_if}]\n"
                     f"handoff: {self.mode}\n"
+                    f"xdp_mode: {env.xdp_mode()}\n"
                     f"ports:\n  - port: {PORT}\n    engage: always\n"
                     f"leave_pinned_on_exit: {'true' if leave else 'false'}\n"
                     f"{extra}")
@@ -46,6 +47,8 @@ class FaultsTest(testing.LabTestCase):
         d = Synguard(l, env.synguard(), PORT, handoff or self.mode)
         if argv_tail is not None:
             d.argv = [env.synguard(), "run", *argv_tail]
+            if "-c" not in argv_tail:
+                d.argv += ["--xdp-mode", env.xdp_mode()]
         self._daemons.append(d)
         return d.start()
 

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 
+from . import env
 from .errors import LabError
 
 READY = "synguard protecting"
@@ -15,8 +16,12 @@ READY = "synguard protecting"
 class Synguard:
     def __init__(self, lab, binary, port, handoff, extra=()):
         self.lab = lab
+        # The attach mode under test (SG_XDP_MODE), unless the test names one.
+        attach = ([] if "--xdp-mode" in extra
+                  else ["--xdp-mode", env.xdp_mode()])
         self.argv = [binary, "run", "-i", lab.server_if, "-p", str(port),
-                     "--handoff", handoff, "--engage", "always", *extra]
+                     "--handoff", handoff, "--engage", "always", *attach,
+                     *extra]
         self.proc = None
         self.lines = []
         self._queue = queue.Queue()
@@ -36,9 +41,20 @@ class Synguard:
                     break
                 continue
             if READY in line:
+                self._check_attach_mode(line)
                 return self
         raise LabError(f"synguard did not become ready "
                        f"(exit {self.proc.poll()}):\n{self.output()}")
+
+    def _check_attach_mode(self, ready_line):
+        """The ready line names the XDP mode in effect: a test run for one
+        attach mode must not pass in another."""
+        if "--xdp-mode" not in self.argv:
+            return
+        want = self.argv[self.argv.index("--xdp-mode") + 1]
+        if want in ("native", "skb") and f"xdp {want} mode" not in ready_line:
+            raise LabError(f"synguard asked for --xdp-mode {want} but says: "
+                           f"{ready_line.strip()}")
 
     def _read(self):
         for line in self.proc.stdout:

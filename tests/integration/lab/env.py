@@ -43,3 +43,11 @@ def handoff():
     if mode not in ("reqsk", "kernel-cookie"):
         raise LabError(f"SG_HANDOFF={mode}: expected reqsk or kernel-cookie")
     return mode
+
+
+def xdp_mode():
+    """The XDP attach mode under test: native (the default) or skb."""
+    mode = os.environ.get("SG_XDP_MODE") or "native"
+    if mode not in ("native", "skb"):
+        raise LabError(f"SG_XDP_MODE={mode}: expected native or skb")
+    return mode
