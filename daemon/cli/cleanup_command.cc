@@ -45,7 +45,7 @@ int CleanupCommand(const CleanupOptions& opts) {
 
   const CleanupRoots roots{
       .sysctl_root = kProcSys, .pin_dir = opts.pin_dir, .state_dir = opts.state_dir};
-  const CleanupTarget target{.netns_inode = ino, .netns_id = NetnsIdentity()};
+  const CleanupTarget target{.netns_inode = ino, .netns_id = NetnsIdentity(opts.state_dir)};
   std::unique_ptr<CleanupKernel> kernel = SystemCleanupKernel();
   CleanupReport plan = Cleanup(roots, target, *kernel, /*dry_run=*/true);
   if (plan.nothing_to_do()) {

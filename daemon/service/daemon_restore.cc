@@ -9,7 +9,7 @@
 namespace sg {
 
 void Daemon::StartTuner() {
-  const std::string me = NetnsIdentity();
+  const std::string me = NetnsIdentity(opts_.state_dir);
   RestoreState previous;
   if (!restore_path_.empty()) {
     Result<RestoreState> r = ReadRestoreRecord(restore_path_);

@@ -1,6 +1,8 @@
 #include "service/restore_record.h"
 
+#include <linux/magic.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -23,9 +25,24 @@ std::string RestoreRecordPath(const std::string& state_dir, uint64_t netns_inode
   return state_dir + "/" + std::to_string(netns_inode) + ".restore.json";
 }
 
-std::string NetnsIdentity() {
+namespace {
+
+// tmpfs and ramfs are empty after every boot: a record found there was
+// written during this one.
+bool EmptiedAtBoot(const std::string& dir) {
+  struct statfs fs {};
+  return !dir.empty() && statfs(dir.c_str(), &fs) == 0 &&
+         (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC);
+}
+
+}  // namespace
+
+std::string NetnsIdentity(const std::string& state_dir) {
   std::string boot;
-  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  if (EmptiedAtBoot(state_dir))
+    boot = "this-boot";
+  else
+    std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
   UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   uint64_t cookie = 0;
   socklen_t len = sizeof(cookie);

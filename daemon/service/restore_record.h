@@ -34,8 +34,11 @@ struct RestoreState {
 std::string RestoreRecordPath(const std::string& state_dir, uint64_t netns_inode);
 
 // "<boot id>/<netns cookie>" of this process's network namespace; empty when
-// the kernel cannot say (SO_NETNS_COOKIE needs Linux 5.14).
-std::string NetnsIdentity();
+// the kernel cannot say (SO_NETNS_COOKIE needs Linux 5.14). When state_dir
+// is a tmpfs (/run), which no record outlives a boot in, the boot is not
+// named: a systemd sandbox (ProtectProc, a fresh /proc) and a container's
+// shell (nspawn mounts its own boot_id) read different boot ids in one boot.
+std::string NetnsIdentity(const std::string& state_dir = "");
 // The record was written in the network namespace whose NetnsIdentity() is
 // me. An identity missing on either side (an old kernel) cannot tell, and
 // counts as this namespace: the inode in the file name matched already.

@@ -631,8 +631,6 @@ table inet sgsystest {
         return (f"failed, no restart, status says '{m.group(0).strip()[:100]}'; "
                 f"missing interface: exit 2, '{missing.group(0).strip()[:100]}'")
 
-    KNOWN_IDENTITY_BUG = "left by an older network namespace, or boot"
-
     def _leftovers(self, paths):
         out = self.ct.sh(f"ls -d {paths} 2>/dev/null; grep -lx synguard /proc/[0-9]*/comm "
                          "2>/dev/null; true", check=False).stdout
@@ -659,19 +657,6 @@ table inet sgsystest {
         assert not self.xdp_attached(), "XDP left"
         clsact, flt = self.tc_state()
         after = self.sysctls()
-        if any(self.KNOWN_IDENTITY_BUG in l for l in said) and (clsact or after != self.before):
-            # `synguard cleanup` from the maintainer script reads the boot_id
-            # nspawn puts over /proc/sys/kernel/random/boot_id; the daemon,
-            # with ProtectProc= (a fresh /proc), reads the kernel's own. The
-            # restore record then looks like another boot's and is dropped.
-            # Put back by hand so that the purge below starts clean.
-            self.ct.net(["tc", "qdisc", "del", "dev", self.server_if, "clsact"], check=False)
-            for k, v in self.before.items():
-                self.ct.net(["sysctl", "-qw", f"{k}={v}"])
-            raise ExpectedFailure(
-                f"the clsact qdisc ({clsact}) and sysctls ({after}) stayed: cleanup took the "
-                f"restore record for another boot's (boot_id differs between the unit's /proc "
-                f"and nspawn's): {'; '.join(said)[:600]}")
         assert not clsact and not flt, f"TC left: clsact={clsact} filter={flt!r}: {said}"
         assert after == self.before, f"sysctls: before {self.before}, after {after}"
         return f"stopped, cleanup: {'; '.join(said)[:300]}"

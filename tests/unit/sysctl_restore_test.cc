@@ -311,6 +311,17 @@ TEST(RestoreRecord, NamesThisNamespaceBeyondItsInode) {
   EXPECT_NE(id.find('/'), std::string::npos) << id;
 }
 
+TEST(RestoreRecord, OnATmpfsTheBootIsNotNamed) {
+  // /dev/shm is a tmpfs: no record there outlives the boot, and a sandboxed
+  // daemon and a container shell must agree although their boot ids differ.
+  const std::string on_tmpfs = NetnsIdentity("/dev/shm");
+  const std::string elsewhere = NetnsIdentity("/");
+  if (elsewhere.empty()) GTEST_SKIP() << "SO_NETNS_COOKIE needs Linux 5.14";
+  EXPECT_EQ(on_tmpfs.rfind("this-boot/", 0), 0u) << on_tmpfs;
+  EXPECT_EQ(elsewhere.substr(elsewhere.find('/')), on_tmpfs.substr(on_tmpfs.find('/')));
+  EXPECT_NE(elsewhere, on_tmpfs) << "a persistent state dir names the boot";
+}
+
 TEST(RestoreRecord, PrunedWithItsDeadNamespace) {
   char a[] = "/tmp/sg_restore_pins_XXXXXX", b[] = "/tmp/sg_restore_state_XXXXXX";
   const std::string pins = mkdtemp(a), state = mkdtemp(b);
