@@ -421,12 +421,18 @@ int Daemon::Start() {
                   " (a crashed synguard's, pinned in a bpffs this process cannot see? "
                   "start synguard with `nsenter --net=/run/netns/NAME` to take it over "
                   "without a gap, or run `synguard cleanup` there first)");
+      // A forced native mode the driver cannot run is the operator's choice
+      // to change, not a fault of this run: exit 2, as for a bad config.
+      if (config_.xdp_mode == XdpMode::kNative && e.err() == EOPNOTSUPP)
+        return Fail(
+            kExitConfig,
+            Error("xdp_mode native: the driver of " + i->name() + " cannot run XDP natively (" +
+                  e.message() + "); use xdp_mode auto (native where it can, else skb) or skb"));
       return Fail(kExitRuntime, e);
     }
     if (i->datapath().took_over_link())
       spdlog::info("{}: took over the pinned XDP link (no gap)", i->name());
-    if (i->datapath().fell_back())
-      spdlog::warn("{}", i->datapath().FallbackWarning(i->name()));
+    if (i->datapath().fell_back()) spdlog::warn("{}", i->datapath().FallbackWarning(i->name()));
   }
   RecordTcHooks();
   // The promise a crash keeps, said once, true however synguard was started.

@@ -6,7 +6,7 @@ changes nothing (sysctls, XDP, TC, pins).
 One lab serves every row: building a lab costs about a second, and a row
 that changed something would show up in the rows after it as well.
 
-Not covered: "a forced handoff mode the kernel lacks" cannot be produced on
+Not covered here: "a forced handoff mode the kernel lacks" cannot be produced on
 a kernel that has both bpf_sk_assign_tcp_reqsk() and kernel syncookies from
 BPF, which is what the CI runs on; faking the probe would test the fake.
 """
@@ -144,6 +144,10 @@ ROWS = [
      "--handoff"),
     ("bad_xdp_mode", ["-i", "{IF}", "-p", "8080", "--xdp-mode", "turbo"],
      None, "--xdp-mode"),
+    # A bridge has no native XDP: a forced native mode is the operator's to fix.
+    ("native_xdp_unsupported", ["-i", "{BRIDGE}", "-p", "8080", "--xdp-mode",
+                                "native", "--metrics-listen",
+                                "127.0.0.1:19481"], None, "xdp_mode native"),
     ("bad_engage", ["-i", "{IF}", "-p", "8080", "--engage", "sometimes"],
      None, "--engage"),
     ("metrics_listen_no_port", ["-i", "{IF}", "-p", "8080",
@@ -248,7 +252,11 @@ class BadInputTest(testing.LabTestCase):
             with open(key644, "w") as f:
                 f.write("00112233445566778899aabbccddeeff\n")
             os.chmod(key644, 0o644)
-            subst = {"IF": l.server_if, "KEY644": key644, "DIR": tmp}
+            bridge = "sgbr" + l.server_if[-6:]
+            l.run(l.server_ns, ["ip", "link", "add", bridge, "type", "bridge"])
+            l.run(l.server_ns, ["ip", "link", "set", bridge, "up"])
+            subst = {"IF": l.server_if, "KEY644": key644, "DIR": tmp,
+                     "BRIDGE": bridge}
             sleeper = l.spawn(l.server_ns, ["python3", "-c", HOLD_PORT],
                               stdout=subprocess.PIPE, text=True)
             self.assertEqual(sleeper.stdout.readline().strip(), "bound")
