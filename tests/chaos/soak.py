@@ -2,13 +2,16 @@
 """A seeded chaos soak (issue 11): synguard protects a port in the lab while
 the attacker floods spoofed SYNs over IPv4 and IPv6, real clients open new
 connections over both families, and two long-lived connections (one per
-family) exchange data. A seeded random schedule applies faults; after each
-one the invariant checker compares the live state (bpftool/ip, tc, sysctls,
-pins, /run files, metrics, status) with what the config and README promise
-until it holds (the recovery time) or a deadline passes (each unmet
-invariant is a violation). At the end: a table of fault, count, client
-failures in its window, time to recover, violations; the seed to replay.
-Exit 1 on any violation or a long-lived connection lost.
+family) exchange data. A seeded random schedule applies faults (a kill -9
+restarts synguard with `nsenter --net` or, at random, `ip netns exec`; a
+reload flips on_crash). After each, the invariant checker compares the live
+state (ip/bpftool, tc, sysctls, pins, /run files, metrics) with what the
+config and README promise until it holds (the recovery time) or a deadline
+passes (each unmet invariant is a violation). A negative control first
+(the daemon stopped on purpose) shows the checker can object. At the end:
+a table of fault, count, client failures in its window, time to recover,
+violations; the seed to replay. Exit 1 on any violation, a long-lived
+connection lost, or a client failure outside every fault's window.
 
     tests/chaos/run.sh [--minutes N] [--seed S] [--handoff reqsk|kernel-cookie]
 
@@ -55,13 +58,14 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-def config_text(l, mode, ports, interfaces=None, garbage=False):
+def config_text(l, mode, ports, interfaces=None, garbage=False,
+                on_crash="keep_protecting"):
     if garbage:
         return "ports: [\n  - {port: 70000\n"
     lines = [f"interfaces: [{', '.join(interfaces or [l.server_if])}]",
              f"handoff: {mode}",
              f"metrics: {{listen: '{metrics.DEFAULT_LISTEN}'}}",
-             "on_crash: keep_protecting",
+             f"on_crash: {on_crash}",
              "on_interface_loss: wait",
              # The shortest rotation the config allows, all the time.
              "cookies: {max_age: 4}",
@@ -76,13 +80,23 @@ class Daemon:
 
     def __init__(self, l, path):
         self.l, self.path, self.lines, self.proc = l, path, [], None
+        self.via_exec = False
 
-    def start(self, timeout=20):
+    def start(self, timeout=20, via_exec=False):
+        """via_exec: `ip netns exec` (a private /sys: synguard's own bpffs,
+        gone with it) instead of `nsenter --net` (the host's bpffs)."""
         self.lines = []
-        self.proc = self.l.spawn(self.l.server_ns,
-                                 [env.synguard(), "run", "-c", self.path],
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True)
+        argv = [env.synguard(), "run", "-c", self.path]
+        self.via_exec = via_exec
+        if via_exec:
+            self.proc = self.l.spawn(None, ["ip", "netns", "exec",
+                                            self.l.server_ns] + argv,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        else:
+            self.proc = self.l.spawn(self.l.server_ns, argv,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, args=(self.proc, self.lines),
                          daemon=True).start()
         end = time.monotonic() + timeout
@@ -117,10 +131,19 @@ class Soak:
         self.rng = random.Random(args.seed)
         self.path = os.path.join(tmp, "synguard.yaml")
         self.ports = [PORT]
-        self.write(config_text(l, self.mode, self.ports))
+        self.on_crash = "keep_protecting"
+        self.write(self.config())
         self.d = Daemon(l, self.path)
         self.ino = None
         self.rows = {}
+
+    def config(self):
+        return config_text(self.l, self.mode, self.ports,
+                           on_crash=self.on_crash)
+
+    def keeps_protecting(self):
+        """What README promises a crash does now."""
+        return self.on_crash == "keep_protecting" and not self.d.via_exec
 
     def write(self, text):
         with open(self.path + ".new", "w") as f:
@@ -166,9 +189,14 @@ class Soak:
         if self.mode == "kernel-cookie" and \
                 l.sysctl(l.server_ns, "net.ipv4.tcp_timestamps") != "2":
             bad.append("tcp_timestamps != 2")
+        # The host's bpffs: what a start with nsenter pins (one with ip
+        # netns exec pins in a private bpffs, invisible here).
         pin = f"/sys/fs/bpf/synguard/{self.ino}/{l.server_if}/xdp_link"
-        if not os.path.exists(pin):
-            bad.append(f"on_crash keep_protecting, but no pinned link {pin}")
+        if not self.d.via_exec:
+            if self.on_crash == "keep_protecting" and not os.path.exists(pin):
+                bad.append(f"on_crash keep_protecting, but no pinned link {pin}")
+            if self.on_crash == "fail_open" and os.path.exists(pin):
+                bad.append(f"on_crash fail_open, but the link is pinned at {pin}")
         for f in (f"/run/synguard/{self.ino}.lock",
                   f"/run/synguard/{self.ino}.json"):
             if not os.path.exists(f):
@@ -185,15 +213,19 @@ class Soak:
         try:
             text = metrics.scrape(l)
         except Exception as e:  # noqa: BLE001 - a failed scrape is a finding
-            return bad + [f"scrape failed: {e}"]
+            return bad + [f"scrape failed: {str(e).strip().splitlines()[-1]}"]
         if time.monotonic() - t0 > 1.5:
             bad.append(f"scrape took {time.monotonic() - t0:.1f} s")
         for p in self.ports:
             v = metrics.sample(text, "synguard_port_engaged", port=p)
             if v != 1.0:
                 bad.append(f"synguard_port_engaged{{port={p}}} = {v}")
-        if metrics.sample(text, "synguard_crash_keeps_protecting") != 1.0:
-            bad.append("synguard_crash_keeps_protecting != 1")
+        want = 1.0 if self.keeps_protecting() else 0.0
+        got = metrics.sample(text, "synguard_crash_keeps_protecting")
+        if got != want:
+            bad.append(f"synguard_crash_keeps_protecting {got}, want {want} "
+                       f"(on_crash {self.on_crash}, "
+                       f"{'ip netns exec' if self.d.via_exec else 'nsenter'})")
         for f, proc in self.floods.items():
             if proc.poll() is not None:
                 bad.append(f"the IPv{f} flood is not running (exit {proc.returncode})")
@@ -218,7 +250,7 @@ class Soak:
 
     def f_sighup_valid(self):
         self.ports = [PORT] if EXTRA in self.ports else [PORT, EXTRA]
-        self.write(config_text(self.l, self.mode, self.ports))
+        self.write(self.config())
         n = self.d.count("reloaded ")
         self.d.proc.send_signal(signal.SIGHUP)
         if not self.d.wait_line("reloaded ", n):
@@ -234,26 +266,48 @@ class Soak:
         n = self.d.count("reload refused")
         self.d.proc.send_signal(signal.SIGHUP)
         ok = self.d.wait_line("reload refused", n)
-        self.write(config_text(self.l, self.mode, self.ports))
+        self.write(self.config())
         return [] if ok else ["invalid reload not refused"]
 
     def restart(self):
+        """Both ways of starting, at random. A start that fails is a
+        violation; the soak then puts the namespace back (`synguard
+        cleanup`) and starts with nsenter, so that it goes on."""
+        via_exec = self.rng.random() < 0.3
+        try:
+            self.d.start(via_exec=via_exec)
+            return []
+        except RuntimeError:
+            why = (self.d.lines[-1] if self.d.lines else "").strip()
+        run([env.synguard(), "cleanup"], ns=self.l.server_ns, check=False)
         self.d.start()
+        return [f"restart with {'ip netns exec' if via_exec else 'nsenter'} "
+                f"failed: {why}"]
 
     def f_kill9_restart(self):
+        # The row names what README promises for this crash: the orphaned
+        # program protects, or (fail_open, or pins that die with an
+        # `ip netns exec` start) the kernel answers until the restart.
+        self.variant = "protecting" if self.keeps_protecting() else "detaches"
         self.d.proc.send_signal(signal.SIGKILL)
         self.d.proc.wait(timeout=10)
-        time.sleep(self.rng.uniform(0.2, 2.0))  # the orphaned program protects
-        self.restart()
-        return []
+        time.sleep(self.rng.uniform(0.2, 2.0))
+        return self.restart()
+
+    def f_sighup_on_crash(self):
+        self.on_crash = ("fail_open" if self.on_crash == "keep_protecting"
+                         else "keep_protecting")
+        self.write(self.config())
+        n = self.d.count("reloaded ")
+        self.d.proc.send_signal(signal.SIGHUP)
+        return [] if self.d.wait_line("reloaded ", n) else ["on_crash reload not applied"]
 
     def f_cleanup_after_crash(self):
         self.d.proc.send_signal(signal.SIGKILL)
         self.d.proc.wait(timeout=10)
         r = run([env.synguard(), "cleanup"], ns=self.l.server_ns, check=False)
         bad = [] if r.returncode == 0 else [f"cleanup exit {r.returncode}: {r.stderr}"]
-        self.restart()
-        return bad
+        return bad + self.restart()
 
     def f_sigstop_sigcont(self):
         self.d.proc.send_signal(signal.SIGSTOP)
@@ -292,7 +346,7 @@ class Soak:
             return [f"second daemon: exit {r.returncode}: {(r.stdout + r.stderr)[-200:]}"]
         return []
 
-    FAULTS = ["sighup_valid", "sighup_invalid", "kill9_restart",
+    FAULTS = ["sighup_valid", "sighup_invalid", "sighup_on_crash", "kill9_restart",
               "cleanup_after_crash", "sigstop_sigcont", "tc_filter_del",
               "clsact_del", "iface_recreate", "mtu_change", "second_daemon"]
 
@@ -359,6 +413,28 @@ class Soak:
         if base:
             print("invariants do not hold before any fault:", base)
             return 1
+        # A negative control, so that a checker that sees nothing cannot
+        # pass: with the daemon stopped (and, reqsk, its TC filter deleted)
+        # the checker must object; after SIGCONT everything must recover.
+        control_start = time.time()
+        self.d.proc.send_signal(signal.SIGSTOP)
+        if self.mode == "reqsk":
+            l.run(l.server_ns, ["tc", "filter", "del", "dev", l.server_if,
+                                "ingress"], check=False)
+        seen = self.check()
+        self.d.proc.send_signal(signal.SIGCONT)
+        want = ["scrape failed"] + (["TC handoff filter"]
+                                    if self.mode == "reqsk" else [])
+        missed = [w for w in want if not any(w in b for b in seen)]
+        took, bad = self.recover(time.monotonic())
+        print(f"checker control: a stopped daemon gives {seen}; "
+              f"recovered after SIGCONT in {took} s", flush=True)
+        if missed or bad:
+            print(f"checker control failed: missed {missed}, after: {bad}")
+            return 1
+        time.sleep(SETTLE)
+        self.windows = [(control_start, time.time())]
+        self.control_fails = len(self.failures_between(*self.windows[0]))
         end = time.monotonic() + seconds
         log = []
         while time.monotonic() < end:
@@ -370,11 +446,15 @@ class Soak:
                                                    self.flood_seconds)
             name = self.rng.choice(self.FAULTS)
             t_wall, t0 = time.time(), time.monotonic()
+            self.variant = None
             direct = getattr(self, "f_" + name)()
+            if self.variant:
+                name = f"{name} ({self.variant})"
             took, bad = self.recover(t0)
             bad = direct + bad
             time.sleep(SETTLE)
             fails = self.failures_between(t_wall, time.time())
+            self.windows.append((t_wall, time.time()))
             row = self.rows.setdefault(name, {"count": 0, "fails": 0,
                                               "recover": [], "violations": 0,
                                               "what": []})
@@ -406,6 +486,11 @@ class Soak:
                 k["proc"].kill()
                 rc = None
             kept.append((k["family"], alive and rc == 0, "".join(k["lines"][-2:]).strip()))
+        # A failure outside every fault's window (and the control's) has no
+        # fault to explain it.
+        self.stray = [(c["family"], t, why) for c in self.clients
+                      for (t, ok, why) in c["events"]
+                      if not ok and not any(a <= t <= b for a, b in self.windows)]
         total_ok = sum(ok for c in self.clients for (_, ok, _) in c["events"])
         total = sum(len(c["events"]) for c in self.clients)
         self.d.proc.send_signal(signal.SIGTERM)
@@ -420,10 +505,9 @@ class Soak:
               f"time to recover (median / max, s) | invariant violations |")
         print("| --- | --- | --- | --- | --- |")
         violations = 0
-        for name in self.FAULTS:
-            r = self.rows.get(name)
-            if not r:
-                continue
+        order = {f: i for i, f in enumerate(self.FAULTS)}
+        for name in sorted(self.rows, key=lambda n: (order[n.split()[0]], n)):
+            r = self.rows[name]
             rec = sorted(r["recover"])
             med = f"{rec[len(rec) // 2]:.2f} / {rec[-1]:.2f}" if rec else "never"
             print(f"| {name} | {r['count']} | {r['fails']} | {med} | {r['violations']} |")
@@ -431,10 +515,14 @@ class Soak:
         print(f"\nnew connections: {total_ok}/{total} ok; "
               f"long-lived: {kept}; final invariants: {final or 'all hold'}; "
               f"daemon stop exit {rc}")
+        print(f"client failures in the checker's control window (daemon "
+              f"stopped on purpose): {self.control_fails}; outside every "
+              f"window: {len(self.stray)} {self.stray[:5]}")
         for name, r in self.rows.items():
             for w in r["what"]:
                 print(f"  violation after {name}: {w}")
-        ok = violations == 0 and not final and all(k[1] for k in kept) and rc == 0
+        ok = (violations == 0 and not final and all(k[1] for k in kept)
+              and rc == 0 and not self.stray)
         print("RESULT:", "PASS" if ok else "FAIL")
         return 0 if ok else 1
 
