@@ -50,46 +50,51 @@ SG_INLINE __u32 sg_synack_tsval(__u64 mono_ns, __u32 options)
 }
 
 /*
- * kernel-cookie mode: the listener's own syncookie for this SYN, computed
- * on the headers in place. The helper wants a TCP length equal to the data
- * offset, and the verifier wants a constant to check it against data_end:
- * one call per possible length (20 to 60 in steps of four). The IP header
- * is passed with its fixed size; any TCP packet has 40 bytes from the start
- * of its IP header on (IPv4 with TCP, or the IPv6 header), which is what
- * lets one bound serve both families. No helper of 5.18 (bpf_xdp_load_bytes)
- * and no stack copy: the same code runs on every kernel.
+ * kernel-cookie mode: the listener's own syncookie for this SYN. The helper
+ * wants the TCP header with a length equal to its data offset, and reads
+ * only one option of it: the MSS (tcp_parse_mss_option). So it gets a copy
+ * on the stack: the IP header's fixed part, the fixed TCP header, and the
+ * MSS the parser already read as the one option. Every size is a constant
+ * (20 or 24 for TCP): copies of the headers in place, whose length varies,
+ * made the 6.1 and 6.12 verifiers walk the rest of the SYN path once per
+ * length and give up at a million instructions.
  */
-#define SG_GEN_COOKIE_CASE(n)                                                              \
-	case n:                                                                            \
-		if ((void *)th + n > p->data_end)                                          \
-			return SG_R_PASS_MALFORMED;                                        \
-		ret = bpf_tcp_gen_syncookie(listener, ip, ip_len, th, n);                  \
-		break
-
-SG_INLINE int sg_kernel_cookie(const struct sg_pkt *p, struct bpf_sock *listener, __u32 *cookie)
+SG_INLINE int sg_kernel_cookie(const struct sg_pkt *p, const struct sg_syn_opts *o,
+			       struct bpf_sock *listener, __u32 *cookie)
 {
-	void *ip = p->data + p->l2_len;
-	struct tcphdr *th = p->tcp;
-	__u32 ip_len = p->tuple.family == SG_AF_INET6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip;
+	struct {
+		struct tcphdr th;
+		__u8 kind;
+		__u8 len;
+		__be16 mss;
+	} t;
+	__u32 ip_len, th_len;
 	__s64 ret;
 
-	if (ip + sizeof(struct ipv6hdr) > p->data_end)
-		return SG_R_PASS_MALFORMED;
-	switch (p->tcp_len) {
-		SG_GEN_COOKIE_CASE(20);
-		SG_GEN_COOKIE_CASE(24);
-		SG_GEN_COOKIE_CASE(28);
-		SG_GEN_COOKIE_CASE(32);
-		SG_GEN_COOKIE_CASE(36);
-		SG_GEN_COOKIE_CASE(40);
-		SG_GEN_COOKIE_CASE(44);
-		SG_GEN_COOKIE_CASE(48);
-		SG_GEN_COOKIE_CASE(52);
-		SG_GEN_COOKIE_CASE(56);
-		SG_GEN_COOKIE_CASE(60);
-	default:
-		return SG_R_PASS_MALFORMED;
+	if (p->tuple.family == SG_AF_INET6) {
+		if ((void *)(p->ip6 + 1) > p->data_end)
+			return SG_R_PASS_MALFORMED;
+		__builtin_memcpy(&ip.v6, p->ip6, sizeof(ip.v6));
+		ip_len = sizeof(ip.v6);
+	} else {
+		if ((void *)(p->ip4 + 1) > p->data_end)
+			return SG_R_PASS_MALFORMED;
+		__builtin_memcpy(&ip.v4, p->ip4, sizeof(ip.v4));
+		ip_len = sizeof(ip.v4);
 	}
+	if ((void *)(p->tcp + 1) > p->data_end)
+		return SG_R_PASS_MALFORMED;
+	__builtin_memcpy(&t.th, p->tcp, sizeof(t.th));
+	t.kind = 2; /* MSS */
+	t.len = 4;
+	t.mss = bpf_htons(o->mss);
+	th_len = o->mss ? sizeof(t) : sizeof(t.th);
+	t.th.doff = th_len / 4;
+	ret = bpf_tcp_gen_syncookie(listener, &ip, ip_len, &t.th, th_len);
 	if (ret < 0)
 		return SG_R_PASS_NO_KEY;
 	*cookie = (__u32)ret;
@@ -164,7 +169,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
 			return SG_R_PASS_NO_LISTENER;
-		r = sg_kernel_cookie(p, sk, &a.seq);
+		r = sg_kernel_cookie(p, &o, sk, &a.seq);
 		bpf_sk_release(sk);
 		if (r >= 0)
 			return r;
@@ -322,14 +327,19 @@ SG_INLINE int sg_classify(struct xdp_md *ctx)
 	return SG_R_PASS_OTHER_FLAGS;
 }
 
-SEC("xdp.frags")
+/*
+ * SEC("xdp"), not "xdp.frags": the loader adds BPF_F_XDP_HAS_FRAGS where the
+ * kernel has it (5.18+). libbpf adds the flag of an "xdp.frags" section at
+ * load time whatever the loader says, and older kernels refuse the flag.
+ */
+SEC("xdp")
 int synguard_xdp(struct xdp_md *ctx)
 {
 	return sg_xdp_verdict(sg_classify(ctx));
 }
 
 /* For the peer of a veth: native XDP_TX frames arrive only if it has a program. */
-SEC("xdp.frags")
+SEC("xdp")
 int synguard_xdp_pass(struct xdp_md *ctx)
 {
 	return XDP_PASS;

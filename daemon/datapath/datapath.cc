@@ -96,13 +96,14 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   dp->uses_frags_ = opts.xdp_frags.value_or(kernel.xdp_frags);
   dp->xdp_ = Skeleton<synguard_xdp>(OpenXdpObject(dp->uses_bpf_loop_), synguard_xdp__destroy);
   if (!dp->xdp_) return Error::FromErrno("open the XDP program");
-  if (!dp->uses_frags_) {
-    // Before 5.18 the kernel refuses BPF_F_XDP_HAS_FRAGS: load plain XDP,
-    // which native mode limits to frames of about one page.
-    bpf_program* prog;
-    bpf_object__for_each_program(prog, dp->xdp_->obj) {
-      bpf_program__set_flags(prog, bpf_program__flags(prog) & ~BPF_F_XDP_HAS_FRAGS);
-    }
+  if (dp->uses_frags_) {
+    // Frags-aware (5.18+), so that native mode attaches to jumbo-frame
+    // interfaces. Before 5.18 the kernel refuses the flag: plain XDP, which
+    // native mode limits to frames of about one page. The programs are
+    // SEC("xdp") for this: libbpf would add an "xdp.frags" section's flag
+    // at load whatever was set here.
+    for (bpf_program* prog : {dp->xdp_->progs.synguard_xdp, dp->xdp_->progs.synguard_xdp_pass})
+      bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);
   }
   dp->xdp_->rodata->sg_handoff_mode =
       opts.handoff == HandoffMode::kKernelCookie ? SG_HANDOFF_KERNEL_COOKIE : SG_HANDOFF_REQSK;
