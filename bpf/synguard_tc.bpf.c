@@ -65,7 +65,7 @@ SG_INLINE int sg_handoff(struct __sk_buff *skb, struct sg_pkt *p, const struct s
 		bpf_sk_release(sk);
 		return sg_tc_verdict(SG_R_HANDOFF_BAD_COOKIE, SG_TC_ACT_OK);
 	}
-	tsecr = sg_parse_tcp_options(skb, p->data, p->tcp, p->tcp_len, p->data_end, &ack_opts);
+	tsecr = sg_parse_tcp_options(p->tcp, p->tcp_len, p->data_end, &ack_opts);
 	if (sg_cookie_decode(cfg, p->tuple.family, cookie, ack_opts.ts_ok, tsecr, &hs)) {
 		/* A valid MAC with a timestamp echo that contradicts it: forged. */
 		bpf_sk_release(sk);

@@ -19,6 +19,7 @@
 #include "lib/parse.h"
 #include "lib/policy.h"
 #include "lib/synack.h"
+#include "lib/syn_options.h"
 #include "lib/tcp_options.h"
 #include "lib/verdict.h"
 
@@ -139,7 +140,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sg_is_multi_buffer(ctx, p))
 		return SG_R_PASS_MULTIBUF;
 
-	sg_parse_tcp_options(ctx, p->data, p->tcp, p->tcp_len, p->data_end, &o);
+	sg_syn_options(ctx, p, &o);
 	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
 	/* Options the server's sysctls turn off are neither offered nor encoded. */
 	if (cfg->flags & SG_CFG_NO_SACK)

@@ -1,5 +1,7 @@
 #include "datapath/bpf_config.h"
 
+#include <cerrno>
+
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -97,9 +99,16 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
 
   Result<uint64_t> tcp_rmem = ThirdField(sysctl_root, "net.ipv4.tcp_rmem");
   if (!tcp_rmem) return tcp_rmem.take_error();
+  // Before 5.19 (seen on 5.10) net.core.rmem_max exists only in the initial
+  // network namespace, while the kernel still takes the global value into
+  // its window scale. Unreadable here, it counts as the default (212992),
+  // which is below every tcp_rmem[2] default: only a host that raised
+  // rmem_max above tcp_rmem[2] gets a smaller window scale than the
+  // kernel's in kernel-cookie mode (README, Supported kernels).
   Result<long long> rmem_max = ReadSysctlInt(sysctl_root, "net.core.rmem_max");
-  if (!rmem_max) return rmem_max.take_error();
-  c.server_wscale = KernelWindowScale(*tcp_rmem, static_cast<uint64_t>(*rmem_max));
+  if (!rmem_max && rmem_max.error().err() != ENOENT) return rmem_max.take_error();
+  const uint64_t rmem = rmem_max ? static_cast<uint64_t>(*rmem_max) : 212992;
+  c.server_wscale = KernelWindowScale(*tcp_rmem, rmem);
 
   Result<long long> ecn = ReadSysctlInt(sysctl_root, "net.ipv4.tcp_ecn");
   if (!ecn) return ecn.take_error();

@@ -155,9 +155,44 @@ Datapath::~Datapath() {
   if (!leave_attached_) Detach();
 }
 
+namespace {
+
+// A crashed synguard's XDP link on ifindex, found by id: its pin may be in
+// a bpffs this process cannot see (a start with `ip netns exec` mounts a
+// private /sys, and a daemon started with nsenter pinned it in the host's).
+// Only the link whose program is the one attached to this namespace's
+// ifindex (an ifindex alone names a device in every namespace), and only a
+// synguard_xdp program: another XDP program is not ours to replace.
+UniqueFd FindSynguardXdpLink(int ifindex) {
+  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  if (bpf_xdp_query(ifindex, 0, &q) != 0) return UniqueFd();
+  const uint32_t attached = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
+  if (attached == 0) return UniqueFd();
+  UniqueFd prog(bpf_prog_get_fd_by_id(attached));
+  bpf_prog_info pi{};
+  uint32_t plen = sizeof(pi);
+  if (!prog.valid() || bpf_obj_get_info_by_fd(prog.get(), &pi, &plen) ||
+      std::string(pi.name) != "synguard_xdp")
+    return UniqueFd();
+  for (uint32_t id = 0; bpf_link_get_next_id(id, &id) == 0;) {
+    UniqueFd link(bpf_link_get_fd_by_id(id));
+    bpf_link_info li{};
+    uint32_t llen = sizeof(li);
+    if (!link.valid() || bpf_obj_get_info_by_fd(link.get(), &li, &llen)) continue;
+    if (li.type == BPF_LINK_TYPE_XDP && li.prog_id == attached &&
+        static_cast<int>(li.xdp.ifindex) == ifindex)
+      return link;
+  }
+  return UniqueFd();
+}
+
+}  // namespace
+
 bool Datapath::TakeOverLink(int ifindex) {
-  const std::string path = LinkPinPath();
-  UniqueFd link(bpf_obj_get(path.c_str()));
+  const std::string path = opts_.pin_dir.empty() ? "" : LinkPinPath();
+  UniqueFd link(path.empty() ? -1 : bpf_obj_get(path.c_str()));
+  const bool pinned = link.valid();
+  if (!pinned) link = FindSynguardXdpLink(ifindex);
   if (!link.valid()) return false;
   bpf_link_info info{};
   uint32_t len = sizeof(info);
@@ -165,14 +200,16 @@ bool Datapath::TakeOverLink(int ifindex) {
   if (bpf_obj_get_info_by_fd(link.get(), &info, &len) || info.type != BPF_LINK_TYPE_XDP ||
       static_cast<int>(info.xdp.ifindex) != ifindex ||
       bpf_link_update(link.get(), xdp_prog_fd(), nullptr)) {
-    unlink(path.c_str());
+    if (pinned) unlink(path.c_str());
     return false;
   }
   LIBBPF_OPTS(bpf_xdp_query_opts, q);
   if (bpf_xdp_query(ifindex, 0, &q) == 0)
     attached_mode_ = q.attach_mode == XDP_ATTACHED_SKB ? XdpMode::kSkb : XdpMode::kNative;
-  // fail_open: from now on only this process holds the link.
-  if (!opts_.pin_link) unlink(path.c_str());
+  // fail_open: from now on only this process holds the link. A link found
+  // by id is pinned here as one this run attached would be.
+  if (pinned && !opts_.pin_link) unlink(path.c_str());
+  if (!pinned && !path.empty() && opts_.pin_link) bpf_obj_pin(link.get(), path.c_str());
   xdp_link_ = std::move(link);
   ifindex_ = ifindex;
   took_over_link_ = true;
@@ -186,7 +223,7 @@ Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
   // A previous run left its link pinned: swap the program in place, so that
   // no SYN meets an interface without synguard.
   fell_back_ = false;
-  if (!opts_.pin_dir.empty() && TakeOverLink(*idx)) return Ok();
+  if (TakeOverLink(*idx)) return Ok();
   auto pin = [&]() -> Status {
     if (opts_.pin_dir.empty() || !opts_.pin_link) return Ok();
     if (bpf_obj_pin(xdp_link_.get(), LinkPinPath().c_str()))
@@ -323,6 +360,9 @@ void Datapath::Unpin() {
 void Datapath::Detach() {
   // The pin holds the link too: without removing it the program stays.
   if (xdp_link_.valid() && !opts_.pin_dir.empty()) unlink(LinkPinPath().c_str());
+  // A link taken over by id may also be pinned where this process cannot
+  // unlink it (another bpffs): detach it from the device explicitly.
+  if (xdp_link_.valid()) bpf_link_detach(xdp_link_.get());
   xdp_link_.reset();
   if (tc_ifindex_) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = tc_ifindex_, .attach_point = BPF_TC_INGRESS);

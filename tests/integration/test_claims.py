@@ -119,6 +119,30 @@ class ClaimsTest(testing.LabTestCase):
             self.assertEqual(conn[0], 0, "a cookie handshake after the crash?")
             self.assertEqual(cl.returncode, 0, cl.stdout + cl.stderr)
 
+    def test_exec_start_takes_over_a_crashed_nsenter_run(self):
+        """Found by the chaos soak: after a kill -9 of a synguard started
+        with nsenter (its link pinned in the host's bpffs), a start with
+        `ip netns exec` (a private /sys) could not see the pin and exited
+        1 on "File exists". It finds the link by id and takes it over."""
+        with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
+            nft.allow_loopback(l.server_ns)
+            traffic.serve(l, PORT)
+            path = os.path.join(tmp, "c.yaml")
+            with open(path, "w") as f:
+                f.write(config_text(l, self.mode))
+            first = self.start(l, [env.synguard(), "run", "-c", path])
+            self.kill9(first)
+            self.assertTrue(self.xdp_attached(l), "the crashed run's XDP")
+            second = self.start(l, [env.synguard(), "run", "-c", path],
+                                via_ip_netns_exec=True)
+            self.assertIn("took over the pinned XDP link", second.output())
+            ok, failed, _ = traffic.loop(l, 10, limit=5, port=PORT)
+            self.assertEqual((ok, failed), (5, 0), "connects after the takeover")
+            self.stop_synguard(second)
+            self.assertFalse(self.xdp_attached(l), "a clean stop detaches")
+            cl = run([env.synguard(), "cleanup"], ns=l.server_ns, check=False)
+            self.assertEqual(cl.returncode, 0, cl.stdout + cl.stderr)
+
     def test_pin_dirs_and_status_and_flag_mode(self):
         with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
             nft.allow_loopback(l.server_ns)
