@@ -35,11 +35,6 @@ class DaemonLifecycleTest(testing.LabTestCase):
         self._daemons.append(d)
         return d
 
-    def write(self, path, text):
-        with open(path + ".new", "w") as f:
-            f.write(text)
-        os.replace(path + ".new", path)
-
     def wait_for_line(self, d, needle, timeout=10.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -52,7 +47,7 @@ class DaemonLifecycleTest(testing.LabTestCase):
         with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
             l.sysctl(l.server_ns, "net.ipv4.tcp_syncookies", 0)
             path = os.path.join(tmp, "synguard.yaml")
-            self.write(path, config_text(l, self.mode))
+            testing.write_config(path, config_text(l, self.mode))
             d = self.start_with_config(l, path)
             want = "2" if self.mode == "kernel-cookie" else "1"
             self.assertEqual(l.sysctl(l.server_ns, "net.ipv4.tcp_syncookies"),
@@ -96,7 +91,7 @@ class DaemonLifecycleTest(testing.LabTestCase):
                 time.sleep(1)
                 pid = d.proc.pid
                 # nsenter execs synguard: the spawned pid is the daemon's.
-                self.write(path, config_text(
+                testing.write_config(path, config_text(
                     l, self.mode, "allowlist: [192.0.2.0/24]\n"
                                   "denylist: ['2001:db8::/32']\n"
                                   "cookies: {ttl: 63}\n"))
@@ -104,12 +99,12 @@ class DaemonLifecycleTest(testing.LabTestCase):
                 os.kill(pid, signal.SIGHUP)
                 self.wait_for_line(d, "reloaded")
                 time.sleep(1)
-                self.write(path, "interfaces: [\n  broken")
+                testing.write_config(path, "interfaces: [\n  broken")
                 marks.append(time.monotonic())
                 os.kill(pid, signal.SIGHUP)
                 self.wait_for_line(d, "reload refused")
                 time.sleep(1)
-                self.write(path, config_text(l, self.mode))
+                testing.write_config(path, config_text(l, self.mode))
                 marks.append(time.monotonic())
                 os.kill(pid, signal.SIGHUP)
                 time.sleep(1.5)
@@ -149,7 +144,7 @@ class DaemonLifecycleTest(testing.LabTestCase):
         with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
             l.sysctl(l.server_ns, "net.ipv4.tcp_syncookies", 0)
             path = os.path.join(tmp, "bad.yaml")
-            self.write(path, f"interfaces: [{l.server_if}]\nports: [0]\n")
+            testing.write_config(path, f"interfaces: [{l.server_if}]\nports: [0]\n")
             p = run([env.synguard(), "run", "-c", path], ns=l.server_ns,
                     check=False)
             self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
@@ -161,7 +156,7 @@ class DaemonLifecycleTest(testing.LabTestCase):
             p = run([env.synguard(), "run", "-c", path, "--dry-run"],
                     ns=l.server_ns, check=False)
             self.assertEqual(p.returncode, 2)
-            self.write(path, config_text(l, self.mode))
+            testing.write_config(path, config_text(l, self.mode))
             p = run([env.synguard(), "run", "-c", path, "--dry-run"],
                     ns=l.server_ns, check=False)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)

@@ -32,11 +32,6 @@ def config_text(ifaces, ports):
 
 
 class ReloadAtomicTest(testing.LabTestCase):
-    def write(self, path, text):
-        with open(path + ".new", "w") as f:
-            f.write(text)
-        os.replace(path + ".new", path)
-
     def wait_for(self, d, needle, count=1, timeout=10.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -64,7 +59,7 @@ class ReloadAtomicTest(testing.LabTestCase):
             nft.allow_loopback(l.server_ns)
             servers = [traffic.serve(l, p) for p in (P0, P1)]
             path = os.path.join(tmp, "synguard.yaml")
-            self.write(path, config_text([l.server_if], [P0, P1]))
+            testing.write_config(path, config_text([l.server_if], [P0, P1]))
             d = Synguard(l, env.synguard(), P0, self.mode)
             d.argv = [env.synguard(), "run", "-c", path,
                       "--handoff", self.mode]
@@ -76,7 +71,7 @@ class ReloadAtomicTest(testing.LabTestCase):
             for p in (P0, P1):
                 self.assertEqual(self.connects(l, p), (3, 0), f"port {p} before")
 
-            self.write(path, config_text([l.server_if, "nonexist0"], [str(P0)]))
+            testing.write_config(path, config_text([l.server_if, "nonexist0"], [str(P0)]))
             d.proc.send_signal(signal.SIGHUP)
             self.wait_for(d, "reload refused, running unchanged")
             self.assertIn("nonexist0", d.output())
@@ -98,7 +93,7 @@ class ReloadAtomicTest(testing.LabTestCase):
                                  f"port {p} 3 s after the refused reload")
 
             # The same change without the missing interface is applied.
-            self.write(path, config_text([l.server_if], [P0]))
+            testing.write_config(path, config_text([l.server_if], [P0]))
             d.proc.send_signal(signal.SIGHUP)
             self.wait_for(d, "reloaded ")
             ifs, ports, engaged, text = self.state(l)

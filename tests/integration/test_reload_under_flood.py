@@ -47,11 +47,6 @@ def config_text(lab, mode, ports):
 
 
 class ReloadUnderFloodTest(testing.LabTestCase):
-    def write(self, path, text):
-        with open(path + ".new", "w") as f:
-            f.write(text)
-        os.replace(path + ".new", path)
-
     def wait_for_count(self, d, needle, count, timeout=10.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -88,7 +83,7 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                                   timeout_ms=limit_ms).start()
                        for p in (KEPT, REMOVED, ADDED)]
             path = os.path.join(tmp, "synguard.yaml")
-            self.write(path, config_text(l, self.mode, [KEPT, REMOVED]))
+            testing.write_config(path, config_text(l, self.mode, [KEPT, REMOVED]))
             d = Synguard(l, env.synguard(), KEPT, self.mode)
             d.argv = [env.synguard(), "run", "-c", path]
             d.start()
@@ -137,7 +132,7 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                 self.assertGreater(nft.syns_to(l.server_ns, ADDED), 0)
 
                 # (a) add ADDED, remove REMOVED.
-                self.write(path, config_text(l, self.mode, [KEPT, ADDED]))
+                testing.write_config(path, config_text(l, self.mode, [KEPT, ADDED]))
                 marks["reload"] = time.monotonic()
                 d.proc.send_signal(signal.SIGHUP)
                 self.wait_for_count(d, "reloaded", 1)
@@ -171,7 +166,7 @@ class ReloadUnderFloodTest(testing.LabTestCase):
                 broken = [("interfaces: [\n  broken", 1),
                           (config_text(l, self.mode, [KEPT, 0]), 2)]
                 for text, n in broken:
-                    self.write(path, text)
+                    testing.write_config(path, text)
                     marks[f"broken{n}"] = time.monotonic()
                     d.proc.send_signal(signal.SIGHUP)
                     self.wait_for_count(d, "reload refused", n)

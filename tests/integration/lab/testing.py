@@ -39,6 +39,14 @@ def lab(mtu=1500, attacker=False, syn_drop=True):
         yield the_lab
 
 
+def write_config(path, text):
+    """Replaces the file at path in one step (write aside, rename), as an
+    operator's editor does: a SIGHUP never reads half a config."""
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.replace(path + ".new", path)
+
+
 class LabTestCase(unittest.TestCase):
     mode = env.handoff()
 
