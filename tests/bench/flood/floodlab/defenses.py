@@ -7,8 +7,12 @@ listeners too (tcp_syn_flood_action() and cookie_v6_check() read the
 same per-namespace value; the benchmark's v6 rows show it, SyncookiesSent
 moves with it), and one inet-family nftables table hooks both families."""
 
+import os
+import shutil
+
 from lab.daemon import Synguard
 from lab.expect import kernel_wscale
+from lab.run import run
 
 from . import paths
 from .benchlab import BENCH_NET, BENCH_NET6
@@ -21,6 +25,7 @@ class Defense:
     name = ""
     label = ""
     synguard = False
+    floor = False  # drops the flood unanswered, by design
 
     def setup(self, flab, port):
         pass
@@ -37,6 +42,7 @@ class Floor(Defense):
 
     name = "floor"
     label = "floor (dropped at ingress)"
+    floor = True
 
     def setup(self, flab, port):
         lab = flab.lab
@@ -50,6 +56,33 @@ table netdev sgbench_floor {{
     }}
 }}
 """)
+
+
+class XdpDropFloor(Defense):
+    """Not a defense: every frame the server's interface receives is
+    dropped by an XDP program that does nothing else, attached natively
+    as synguard is (bpf/xdp_drop.bpf.c). The floor synguard is held to:
+    the lab's cost with an XDP program on the interface (the veth's NAPI
+    poll, no GRO) and no work per SYN. The clients cannot connect."""
+
+    name = "xdp-drop"
+    label = "XDP drop-everything floor"
+    floor = True
+    PROG = "sg_bench_xdp_drop"
+
+    def setup(self, flab, port):
+        lab = flab.lab
+        pin_dir = f"/sys/fs/bpf/{lab.prefix}-xdpdrop"
+        try:
+            # The pin is only a handle: the attachment holds the program,
+            # which goes with the interface when the lab is deleted.
+            run(["bpftool", "prog", "loadall", paths.xdp_drop_object(),
+                 pin_dir], timeout=60)
+            run(["bpftool", "net", "attach", "xdpdrv", "pinned",
+                 os.path.join(pin_dir, self.PROG), "dev", lab.server_if],
+                ns=lab.server_ns)
+        finally:
+            shutil.rmtree(pin_dir, ignore_errors=True)
 
 
 class KernelOnly(Defense):
@@ -135,7 +168,8 @@ class SynguardDefense(Defense):
 
 
 def all_defenses():
-    return [Floor(), KernelOnly(0), KernelOnly(1), KernelOnly(2),
+    return [Floor(), XdpDropFloor(), KernelOnly(0), KernelOnly(1),
+            KernelOnly(2),
             NftSynproxy(),
             SynguardDefense("reqsk"), SynguardDefense("kernel-cookie")]
 

@@ -22,3 +22,8 @@ def synguard():
 
 def xdp_object():
     return env.xdp_object()
+
+
+def xdp_drop_object():
+    """The XDP drop-everything floor (bpf/xdp_drop.bpf.c)."""
+    return env.path("SG_XDP_DROP_OBJ")

@@ -19,6 +19,9 @@ def _pct(v, fmt):
 COLUMNS = (
     ("defense", 22, lambda r: r["defense"]),
     ("offered kpps", 12, lambda r: _num(r["offered_pps"] / 1e3, ",.1f")),
+    ("intake kpps", 11, lambda r: _num(r.get("intake_syn_pps",
+                                              r["absorbed_syn_pps"]) / 1e3,
+                                        ",.1f")),
     ("absorbed kpps", 13, lambda r: _num(r["absorbed_syn_pps"] / 1e3, ",.1f")),
     ("SYN+ACK kpps", 12, lambda r: _num(r["synack_pps"] / 1e3, ",.1f")),
     ("CPU us/SYN", 10, lambda r: _num(r["cpu_us_per_syn"], ".2f")),
@@ -62,8 +65,11 @@ def table(results, iperf=None, nft_flow_label=True):
     lines.append("")
     lines.append("CPU: whole machine (system + softirq + irq): generator, "
                  "bridge and server together, as all namespaces share the "
-                 "host's CPUs. Absorbed: synguard's SYN counter, else the "
-                 "server interface's rx.")
+                 "host's CPUs. Intake: what reached the server (synguard's "
+                 "SYN counter, else the interface's rx). Absorbed: the flood "
+                 "SYNs answered per second (SYN+ACKs back at the spoofed "
+                 "sources); for the floors, the frames dropped. Clients "
+                 "cannot connect through xdp-drop (it drops every frame).")
     if 6 in families(results) and nft_flow_label:
         lines.append("IPv6: the flood's flow labels are chosen so that "
                      "nftables synproxy, which checks IPv6 TCP checksums "
@@ -137,7 +143,7 @@ set key top right horizontal
 set title "legitimate connections that succeeded (%)"
 set yrange [0:115]
 plot {series(0, 2)}
-set title "machine CPU per absorbed SYN (us, system+softirq)"
+set title "machine CPU per SYN taken in (us, system+softirq)"
 set yrange [0:{cpu_top:.3g}]
 plot {series(1, 2 + n)}
 unset multiplot
