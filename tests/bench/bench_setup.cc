@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <string>
 
 #include "bench_shared.h"
 #include "datapath/bpf_config.h"
@@ -28,38 +29,53 @@ Status EnterPrivateNetns() {
   return Ok();
 }
 
-Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port) {
+Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port, bool v6) {
   LoopbackConnection c;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  c.listener.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_storage ss{};
+  socklen_t alen;
+  const std::string where = std::string(v6 ? "[::1]:" : "127.0.0.1:") + std::to_string(port);
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    a->sin6_addr = in6addr_loopback;
+    alen = sizeof(*a);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    alen = sizeof(*a);
+  }
+  const int family = v6 ? AF_INET6 : AF_INET;
+  auto* addr = reinterpret_cast<sockaddr*>(&ss);
+  c.listener.reset(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!c.listener.valid()) return Error::FromErrno("open the listener socket");
   int one = 1;
   setsockopt(c.listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(c.listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)))
-    return Error::FromErrno("bind 127.0.0.1:" + std::to_string(port));
-  if (listen(c.listener.get(), 16))
-    return Error::FromErrno("listen on port " + std::to_string(port));
-  c.client.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  // The IPv4 and the IPv6 listener share the port.
+  if (v6) setsockopt(c.listener.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (bind(c.listener.get(), addr, alen)) return Error::FromErrno("bind " + where);
+  if (listen(c.listener.get(), 16)) return Error::FromErrno("listen on " + where);
+  c.client.reset(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!c.client.valid()) return Error::FromErrno("open the client socket");
   // No XDP program is attached to lo: this handshake is the kernel's own.
-  if (connect(c.client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)))
-    return Error::FromErrno("connect to 127.0.0.1:" + std::to_string(port));
+  if (connect(c.client.get(), addr, alen)) return Error::FromErrno("connect to " + where);
   c.server.reset(accept4(c.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!c.server.valid()) return Error::FromErrno("accept the loopback connection");
-  sockaddr_in local{};
+  sockaddr_storage local{};
   socklen_t len = sizeof(local);
   if (getsockname(c.client.get(), reinterpret_cast<sockaddr*>(&local), &len))
     return Error::FromErrno("read the client's port");
-  c.client_port = ntohs(local.sin_port);
+  c.client_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&local)->sin6_port
+                           : reinterpret_cast<sockaddr_in*>(&local)->sin_port);
   return c;
 }
 
 Result<std::unique_ptr<Harness>> Harness::Create(uint16_t port) {
   std::unique_ptr<Harness> h(new Harness());
-  Result<std::unique_ptr<Datapath>> dp = Datapath::Load({.handoff = HandoffMode::kReqsk, .pin_dir = {}});
+  Result<std::unique_ptr<Datapath>> dp =
+      Datapath::Load({.handoff = HandoffMode::kReqsk, .pin_dir = {}});
   if (!dp) return dp.take_error();
   h->dp_ = std::move(*dp);
 

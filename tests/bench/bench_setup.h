@@ -21,12 +21,13 @@ namespace sg::bench {
 // protected port free and other tests' sockets out of the measurement.
 Status EnterPrivateNetns();
 
-// A listener on 127.0.0.1:port and one established connection to it.
+// A listener on 127.0.0.1:port (v6: [::1]:port) and one established
+// connection to it.
 struct LoopbackConnection {
   UniqueFd listener, client, server;
   uint16_t client_port = 0;  // host order
 };
-Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port);
+Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port, bool v6 = false);
 
 // synguard's programs (reqsk mode) with port protected and engaged, and the
 // benchmark's own programs with the reference responder guarding port too.
@@ -44,6 +45,7 @@ class Harness {
   int drop_fd() const { return bpf_program__fd(progs_->progs.bench_drop); }
   int ref_fd() const { return bpf_program__fd(progs_->progs.ref_responder); }
   int counters_fd() const { return dp_->counters_fd(); }  // synguard's, per reason
+  const Datapath& datapath() const { return *dp_; }
 
  private:
   Harness() = default;

@@ -65,6 +65,67 @@ void PrintTable(const Report& r) {
       "reference responder's over floor for the same packet. Other jobs share this machine:\n"
       "compare numbers from one run, not across runs.\n",
       r.floor);
+
+  std::printf(
+      "\nTargets (issue 14), each computed run by run within this run; median [min..max]\n"
+      "over the %d runs; PASS when the median meets the target:\n\n",
+      r.runs);
+  std::printf("%-6s %-52s %10s %17s %8s %6s\n", "family", "figure", "median", "[min..max]",
+              "target", "");
+  std::printf("%s\n", std::string(104, '-').c_str());
+  for (const RatioResult& x : r.ratios) {
+    int prec = x.unit == "x" ? 2 : 1;
+    std::string med = Fixed(x.value.median, prec) + (x.unit == "x" ? "x" : " ns");
+    std::string spread = "[" + Fixed(x.value.min, prec) + ".." + Fixed(x.value.max, prec) + "]";
+    std::string target =
+        x.target ? "<= " + Fixed(*x.target, prec) + (x.unit == "x" ? "x" : "") : std::string("-");
+    const char* verdict = !x.target ? "info" : x.pass() ? "PASS" : "FAIL";
+    std::printf("IPv%-3d %-52s %10s %17s %8s %6s\n", x.family, x.name.c_str(), med.c_str(),
+                spread.c_str(), target.c_str(), verdict);
+  }
+  std::printf(
+      "\nx: synguard's ns over the floor divided by the reference responder's, for the same\n"
+      "packet, in the same run. ns: over the restore + tail-call floor.\n");
+
+  if (r.breakdown.empty()) return;
+  std::printf(
+      "\nBreakdown (--breakdown): where the time goes, by taking stages out of the program one\n"
+      "at a time (bpf/lib/bench_skip.h). Each stage is the difference between the build with\n"
+      "it and the build without it (every stage above it already out), run by run; median\n"
+      "[min..max] of %d runs, share of the path's median total over the floor.\n",
+      r.runs);
+  for (const BreakdownPath& p : r.breakdown) {
+    std::printf("\n%-54s %8s %17s %7s\n", p.name.c_str(), "ns", "[min..max]", "share");
+    for (const BreakdownStage& st : p.stages) {
+      if (!st.placed) {
+        std::printf("  %-52s %8s %17s %7s\n", st.name.c_str(), "-", "(not placed)", "");
+        continue;
+      }
+      std::string spread = "[" + Fixed(st.ns.min) + ".." + Fixed(st.ns.max) + "]";
+      std::string share =
+          p.total.median > 0 ? Fixed(100 * st.ns.median / p.total.median, 0) + "%" : "-";
+      std::printf("  %-52s %8s %17s %7s\n", st.name.c_str(), Fixed(st.ns.median).c_str(),
+                  spread.c_str(), share.c_str());
+    }
+    std::string spread = "[" + Fixed(p.total.min) + ".." + Fixed(p.total.max) + "]";
+    std::printf("  %-52s %8s %17s %7s\n", "total over the floor", Fixed(p.total.median).c_str(),
+                spread.c_str(), "100%");
+  }
+  std::printf(
+      "\n(not placed): the build with this stage out is the same program as the one before it\n"
+      "(same instructions): its guard is not in synguard_xdp.bpf.c yet.\n"
+      "Verdicts are kept: with the SYN+ACK rewrite out the SYN goes back unchanged with XDP_TX;\n"
+      "with the cookie out a SYN gets a constant sequence number and an ACK's check result is\n"
+      "forced to the verdict it has (valid: pass, invalid: drop as a bad MAC), the build loaded\n"
+      "once per verdict; with the options out the bench SYN's own options are set; with the\n"
+      "live-tuple, listener and local checks out they are taken as passed. Stages interact\n"
+      "(cache, branch prediction): the split is the order's, the total is exact.\n");
+}
+
+bool AllPass(const Report& r) {
+  for (const RatioResult& x : r.ratios)
+    if (!x.pass()) return false;
+  return true;
 }
 
 Status WriteJson(const Report& r, const std::string& path) {
@@ -87,6 +148,32 @@ Status WriteJson(const Report& r, const std::string& path) {
       << ", \"ratio_to_reference\": " << (c.ratio ? Fixed(*c.ratio, 3) : "null")
       << ", \"raw_ns\": [";
     for (size_t j = 0; j < c.raw.size(); ++j) f << (j ? ", " : "") << Fixed(c.raw[j], 0);
+    f << "]}";
+  }
+  f << "\n  ],\n  \"targets\": [";
+  for (size_t i = 0; i < r.ratios.size(); ++i) {
+    const RatioResult& x = r.ratios[i];
+    f << (i ? "," : "") << "\n    {\"family\": " << x.family << ", \"name\": " << Quote(x.name)
+      << ", \"unit\": " << Quote(x.unit) << ", \"median\": " << Fixed(x.value.median, 3)
+      << ", \"min\": " << Fixed(x.value.min, 3) << ", \"max\": " << Fixed(x.value.max, 3)
+      << ", \"target\": " << (x.target ? Fixed(*x.target, 3) : "null") << ", \"result\": "
+      << Quote(!x.target  ? "info"
+               : x.pass() ? "PASS"
+                          : "FAIL")
+      << "}";
+  }
+  f << "\n  ],\n  \"breakdown\": [";
+  for (size_t i = 0; i < r.breakdown.size(); ++i) {
+    const BreakdownPath& p = r.breakdown[i];
+    f << (i ? "," : "") << "\n    {\"path\": " << Quote(p.name)
+      << ", \"total_ns\": " << Fixed(p.total.median, 2) << ", \"stages\": [";
+    for (size_t j = 0; j < p.stages.size(); ++j) {
+      const BreakdownStage& st = p.stages[j];
+      f << (j ? ", " : "") << "{\"stage\": " << Quote(st.name)
+        << ", \"placed\": " << (st.placed ? "true" : "false")
+        << ", \"median_ns\": " << Fixed(st.ns.median, 2) << ", \"min_ns\": " << Fixed(st.ns.min, 2)
+        << ", \"max_ns\": " << Fixed(st.ns.max, 2) << "}";
+    }
     f << "]}";
   }
   f << "\n  ]\n}\n";
@@ -120,6 +207,40 @@ Result<std::string> WritePlot(const Report& r, const std::string& png) {
   int rc = pclose(p);
   if (rc != 0) return Error("gnuplot failed (exit status " + std::to_string(rc) + ")");
   return "plot written to " + png;
+}
+
+Result<std::string> WriteBreakdownPlot(const Report& r, const std::string& png) {
+  std::string gnuplot = FindInPath("gnuplot");
+  if (gnuplot.empty())
+    return std::string("gnuplot is not installed: no plot (apt-get install gnuplot-nox)");
+  if (r.breakdown.empty()) return std::string("no breakdown to plot");
+  std::string cmd = gnuplot + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "w");
+  if (!p) return Error::FromErrno("start gnuplot");
+  const std::vector<BreakdownStage>& names = r.breakdown.front().stages;
+  std::fprintf(p,
+               "set terminal pngcairo size 1200,650 noenhanced\nset output %s\n"
+               "set title 'Where the time goes: ns over the XDP_DROP floor by stage, median of %d "
+               "runs x %u'\n"
+               "set ylabel 'ns per packet over floor'\nset style data histogram\n"
+               "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
+               "set boxwidth 0.6\nset xtics rotate by -20 left\nset grid ytics\n"
+               "set key outside right\nset bmargin 6\n$d << EOD\n",
+               Quote(png).c_str(), r.runs, r.repeat);
+  std::fprintf(p, "path");
+  for (const BreakdownStage& st : names) std::fprintf(p, " %s", Quote(st.name).c_str());
+  std::fprintf(p, "\n");
+  for (const BreakdownPath& path : r.breakdown) {
+    std::fprintf(p, "%s", Quote(path.name).c_str());
+    for (const BreakdownStage& st : path.stages)
+      std::fprintf(p, " %.2f", st.placed && st.ns.median > 0 ? st.ns.median : 0.0);
+    std::fprintf(p, "\n");
+  }
+  std::fprintf(p, "EOD\nplot for [i=2:%zu] $d using i:xtic(1) title columnheader(i)\n",
+               names.size() + 1);
+  int rc = pclose(p);
+  if (rc != 0) return Error("gnuplot failed (exit status " + std::to_string(rc) + ")");
+  return "breakdown plot written to " + png;
 }
 
 }  // namespace sg::bench
