@@ -231,7 +231,9 @@ class Parser {
   }
 
   void Cookies(const YAML::Node& n, const std::string& path) {
-    Fields f(n, path, {"max_age", "ttl", "mss_v4", "mss_v6", "wscale"});
+    Fields f(
+        n, path,
+        {"max_age", "ttl", "mss_v4", "mss_v6", "mss_v4_timestamps", "mss_v6_timestamps", "wscale"});
     if (const YAML::Node* v = f.Find("max_age")) {
       c_.cookies.max_age_seconds = static_cast<uint32_t>(
           Duration(*v, f.PathOf("max_age"), seconds(4), seconds(240)).count());
@@ -244,6 +246,12 @@ class Parser {
             "the smallest MSS the kernel accepts for a handed-off IPv4 request", 65535);
     if (const YAML::Node* v = f.Find("mss_v6"))
       Table(*v, f.PathOf("mss_v6"), c_.cookies.mss_v6, kMinMssV6,
+            "the IPv6 minimum MTU's MSS, the smallest the kernel accepts", 65535);
+    if (const YAML::Node* v = f.Find("mss_v4_timestamps"))
+      Table(*v, f.PathOf("mss_v4_timestamps"), c_.cookies.mss_v4_timestamps, kMinMssV4,
+            "the smallest MSS the kernel accepts for a handed-off IPv4 request", 65535);
+    if (const YAML::Node* v = f.Find("mss_v6_timestamps"))
+      Table(*v, f.PathOf("mss_v6_timestamps"), c_.cookies.mss_v6_timestamps, kMinMssV6,
             "the IPv6 minimum MTU's MSS, the smallest the kernel accepts", 65535);
     if (const YAML::Node* v = f.Find("wscale"))
       Table(*v, f.PathOf("wscale"), c_.cookies.wscale, 0,

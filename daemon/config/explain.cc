@@ -74,7 +74,8 @@ std::string Explain(const Config& c) {
   const CookieSettings& k = c.cookies;
   o << "cookies: valid " << k.max_age_seconds << " s (at most " << k.max_age_seconds * 3 / 2
     << " s), TTL/hop limit " << int{k.ttl} << ", MSS table v4 " << Table(k.mss_v4) << ", v6 "
-    << Table(k.mss_v6) << ", window scales " << Table(k.wscale) << "\n";
+    << Table(k.mss_v6) << " (clients with timestamps: v4 " << Table(k.mss_v4_timestamps) << ", v6 "
+    << Table(k.mss_v6_timestamps) << "), window scales " << Table(k.wscale) << "\n";
   o << "secrets: ";
   if (c.secrets.source == SecretsConfig::Source::kKeyFile)
     o << "derived from the fleet key file " << c.secrets.key_file

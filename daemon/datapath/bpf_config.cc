@@ -83,6 +83,10 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
     c.mss_v4[i] = s.mss_v4[i];
     c.mss_v6[i] = s.mss_v6[i];
   }
+  for (int i = 0; i < SG_MSS_TS_TABLE_SIZE; ++i) {
+    c.mss_ts_v4[i] = s.mss_v4_timestamps[i];
+    c.mss_ts_v6[i] = s.mss_v6_timestamps[i];
+  }
   for (int i = 1; i < SG_WSCALE_TABLE_SIZE; ++i) c.wscale_table[i] = s.wscale[i - 1];
   c.synack_window = s.synack_window;
   c.ttl = s.ttl;

@@ -17,6 +17,12 @@ struct CookieSettings {
   uint8_t ttl = 64;
   std::array<uint16_t, SG_MSS_TABLE_SIZE> mss_v4 = {536, 1300, 1460, 8960};
   std::array<uint16_t, SG_MSS_TABLE_SIZE> mss_v6 = {1220, 1380, 1440, 8940};
+  // For clients that offer timestamps (most): eight entries, so that every
+  // common MSS keeps at least 97% (1452 PPPoE -> 1440, 1380 tunnels -> 1360).
+  std::array<uint16_t, SG_MSS_TS_TABLE_SIZE> mss_v4_timestamps = {536,  1220, 1300, 1360,
+                                                                  1420, 1440, 1460, 8960};
+  std::array<uint16_t, SG_MSS_TS_TABLE_SIZE> mss_v6_timestamps = {1220, 1280, 1340, 1360,
+                                                                  1400, 1420, 1440, 8940};
   // Window scales for clients without timestamps (codes 1..3); the first must be 0.
   std::array<uint8_t, SG_WSCALE_TABLE_SIZE - 1> wscale = {0, 7, 10};
   uint16_t synack_window = 65535;

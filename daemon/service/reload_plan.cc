@@ -27,8 +27,9 @@ bool SamePorts(const std::vector<PortConfig>& a, const std::vector<PortConfig>& 
 
 bool SameCookies(const CookieSettings& a, const CookieSettings& b) {
   return a.max_age_seconds == b.max_age_seconds && a.ttl == b.ttl && a.mss_v4 == b.mss_v4 &&
-         a.mss_v6 == b.mss_v6 && a.wscale == b.wscale && a.synack_window == b.synack_window &&
-         a.server_mss == b.server_mss;
+         a.mss_v6 == b.mss_v6 && a.mss_v4_timestamps == b.mss_v4_timestamps &&
+         a.mss_v6_timestamps == b.mss_v6_timestamps && a.wscale == b.wscale &&
+         a.synack_window == b.synack_window && a.server_mss == b.server_mss;
 }
 
 bool SameSysctl(const SysctlProfile& a, const SysctlProfile& b) {

@@ -3,18 +3,26 @@
  * The SYN cookie codec, shared by the XDP program, the TC handoff program
  * and the host tests (which therefore test the code that runs in the kernel).
  *
- * A cookie is the SYN+ACK's 32-bit sequence number:
+ * A cookie is the SYN+ACK's 32-bit sequence number, in one of two layouts
+ * chosen by whether the client offered timestamps:
  *
  *   31                     8   7 6   5    4 3    2     1 0
  *  +------------------------+-----+-----+------+------+-----+
- *  |  MAC (24 bits)         | slot| key |wscale| sack | mss |
+ *  |  MAC (24 bits)         | slot| key |wscale| sack | mss |   A: no timestamps
  *  +------------------------+-----+-----+------+------+-----+
+ *  |  MAC (24 bits)         | slot| key |  0 0 |   fine mss |   B: timestamps
+ *  +------------------------+-----+-----+------+------------+
  *
- *  mss    index into the family's 4-entry MSS table (client MSS rounded down)
- *  sack   the client offered SACK
- *  wscale code for the client's window scale, rounded down: 0 = none,
+ *  mss    A: index into the family's 4-entry MSS table (sg_config.mss_v4/v6,
+ *         client MSS rounded down)
+ *  sack   A: the client offered SACK
+ *  wscale A: code for the client's window scale, rounded down: 0 = none,
  *         1..3 index sg_config.wscale_table (so clients without timestamps
  *         keep SACK and a window scale, which the kernel's cookies lose)
+ *  fine   B: index into the family's 8-entry MSS table (sg_config.mss_ts_v4/
+ *         v6, client MSS rounded down). SACK and the window scale ride in
+ *         the timestamp (below), so their three bits carry a finer MSS:
+ *         PPPoE's 1452 keeps 1440 instead of falling to 1300.
  *  key    which of the two secrets made the MAC: one hash per ACK
  *  slot   low two bits of the time slot counter; a cookie older than
  *         max_age_slots (at most 2) is "expired", age 3 cannot be told from
@@ -24,8 +32,13 @@
  *
  * When the client offers timestamps, our TSval's low 6 bits carry its exact
  * window scale (4 bits, 0xf = none), SACK and ECN, as the kernel does, and
- * come back in the ACK's TSecr. Those bits are not under the MAC; they must
- * agree with the cookie's own sack/wscale bits or the ACK is refused.
+ * come back in the ACK's TSecr. Those bits are not under the MAC (as in the
+ * kernel's cookies, a client can only claim options it could have offered
+ * in its SYN). The MAC covers the low 8 bits whatever the layout, so the
+ * ACK check does not need to know it; decoding does: an ACK with a
+ * timestamp is read as layout B and refused when bits 3-4 are not 0 (an A
+ * cookie that offered window scaling, whose ACK grew a timestamp), one
+ * without as layout A.
  *
  * Forgery: a blind attacker who guesses an ACK hits a valid MAC with
  * probability 2^-24 per packet (and must also match the slot/key bits of a
@@ -39,6 +52,8 @@
 #include "types.h"
 
 #define SG_COOKIE_MSS_MASK     0x3u
+#define SG_COOKIE_MSS_TS_MASK  0x7u  /* layout B: index into the 8-entry table */
+#define SG_COOKIE_TS_ZERO_MASK 0x18u /* layout B: bits 3-4, always 0 */
 #define SG_COOKIE_SACK	       0x4u
 #define SG_COOKIE_WSCALE_SHIFT 3
 #define SG_COOKIE_WSCALE_MASK  0x3u
@@ -121,6 +136,21 @@ SG_INLINE __u32 sg_mss_index(const __u16 *table, __u32 mss)
 	return idx;
 }
 
+/*
+ * Index of the largest entry <= mss in an 8-entry ascending table; 0 when mss
+ * is below them all. Three dependent loads (a binary search), not seven.
+ */
+SG_INLINE __u32 sg_mss_ts_index(const __u16 *table, __u32 mss)
+{
+	__u32 idx = mss >= table[4] ? 4 : 0;
+
+	if (mss >= table[idx + 2])
+		idx += 2;
+	if (mss >= table[idx + 1])
+		idx += 1;
+	return idx & SG_COOKIE_MSS_TS_MASK;
+}
+
 /* Cookie code for the client's window scale: 0 none, else rounded down. */
 SG_INLINE __u32 sg_wscale_code(const __u8 *table, const struct sg_syn_opts *o)
 {
@@ -136,13 +166,23 @@ SG_INLINE __u32 sg_wscale_code(const __u8 *table, const struct sg_syn_opts *o)
 	return code;
 }
 
-/* The cookie's low 8 bits, without the key and slot fields. */
+/*
+ * The cookie's low 8 bits, without the key and slot fields. o->ts_ok must be
+ * final (what our SYN+ACK answers): it chooses the layout.
+ */
 SG_INLINE __u32 sg_cookie_options(const struct sg_config *cfg, __u8 family,
 				  const struct sg_syn_opts *o)
 {
-	const __u16 *mss_table = family == SG_AF_INET6 ? cfg->mss_v6 : cfg->mss_v4;
-	__u32 bits = sg_mss_index(mss_table, o->mss ? o->mss : 536);
+	__u32 mss = o->mss ? o->mss : 536;
+	const __u16 *mss_table;
+	__u32 bits;
 
+	if (o->ts_ok) {
+		mss_table = family == SG_AF_INET6 ? cfg->mss_ts_v6 : cfg->mss_ts_v4;
+		return sg_mss_ts_index(mss_table, mss);
+	}
+	mss_table = family == SG_AF_INET6 ? cfg->mss_v6 : cfg->mss_v4;
+	bits = sg_mss_index(mss_table, mss);
 	if (o->sack_ok)
 		bits |= SG_COOKIE_SACK;
 	bits |= sg_wscale_code(cfg->wscale_table, o) << SG_COOKIE_WSCALE_SHIFT;
@@ -239,39 +279,40 @@ SG_INLINE enum sg_cookie_result sg_cookie_check(const struct sg_secrets *s,
 
 /*
  * Options of a validated cookie. saw_ts: the ACK carries a timestamp option,
- * whose TSecr holds our TSval's option bits. Returns -1 when those bits
- * disagree with the cookie (a mangled or forged TSecr).
+ * whose TSecr holds our TSval's option bits; the cookie is then read as
+ * layout B (fine MSS index; window scale, SACK and ECN from the TSecr),
+ * otherwise as layout A. Returns -1 when a B cookie's bits 3-4 are not 0 (an
+ * A cookie whose ACK grew a timestamp). The echoed window scale is 0..14 or
+ * 0xf (none) by construction of its 4-bit field.
  */
 SG_INLINE int sg_cookie_decode(const struct sg_config *cfg, __u8 family, __u32 cookie, int saw_ts,
 			       __u32 tsecr, struct sg_handshake *hs)
 {
-	const __u16 *mss_table = family == SG_AF_INET6 ? cfg->mss_v6 : cfg->mss_v4;
 	__u32 code = (cookie >> SG_COOKIE_WSCALE_SHIFT) & SG_COOKIE_WSCALE_MASK;
-	__u32 sack = !!(cookie & SG_COOKIE_SACK);
+	const __u16 *mss_table;
 
-	hs->mss = mss_table[cookie & SG_COOKIE_MSS_MASK];
-	hs->sack_ok = sack;
-	hs->wscale_ok = code != 0;
-	hs->snd_wscale = code ? cfg->wscale_table[code] : 0;
 	hs->tstamp_ok = 0;
 	hs->ecn_ok = 0;
 	hs->pad = 0;
 	if (saw_ts) {
 		__u32 ws = tsecr & SG_TS_WSCALE_MASK;
-		struct sg_syn_opts echoed;
 
-		__builtin_memset(&echoed, 0, sizeof(echoed));
-
-		echoed.wscale_ok = ws != SG_TS_WSCALE_MASK;
-		echoed.wscale = ws;
-		if (!!(tsecr & SG_TS_SACK) != sack ||
-		    sg_wscale_code(cfg->wscale_table, &echoed) != code ||
-		    (echoed.wscale_ok && ws > SG_MAX_WSCALE))
+		if (cookie & SG_COOKIE_TS_ZERO_MASK)
 			return -1;
-		hs->snd_wscale = echoed.wscale_ok ? ws : 0;
+		mss_table = family == SG_AF_INET6 ? cfg->mss_ts_v6 : cfg->mss_ts_v4;
+		hs->mss = mss_table[cookie & SG_COOKIE_MSS_TS_MASK];
+		hs->sack_ok = !!(tsecr & SG_TS_SACK);
+		hs->wscale_ok = ws != SG_TS_WSCALE_MASK;
+		hs->snd_wscale = ws != SG_TS_WSCALE_MASK ? ws : 0;
 		hs->tstamp_ok = 1;
 		hs->ecn_ok = (tsecr & SG_TS_ECN) && (cfg->flags & SG_CFG_ECN);
+		return 0;
 	}
+	mss_table = family == SG_AF_INET6 ? cfg->mss_v6 : cfg->mss_v4;
+	hs->mss = mss_table[cookie & SG_COOKIE_MSS_MASK];
+	hs->sack_ok = !!(cookie & SG_COOKIE_SACK);
+	hs->wscale_ok = code != 0;
+	hs->snd_wscale = code ? cfg->wscale_table[code] : 0;
 	return 0;
 }
 

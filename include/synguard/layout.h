@@ -13,9 +13,13 @@
 #define SG_AF_INET  4
 #define SG_AF_INET6 6
 
-/* Entries in the per-family MSS tables and the window-scale table. */
+/*
+ * Entries in the per-family MSS tables and the window-scale table, and in
+ * the finer MSS tables used when the client offers timestamps (cookie.h).
+ */
 #define SG_MSS_TABLE_SIZE    4
 #define SG_WSCALE_TABLE_SIZE 4
+#define SG_MSS_TS_TABLE_SIZE 8
 
 /* How many ports may be protected at once (per-port statistics slots). */
 #define SG_MAX_PROTECTED_PORTS 64
@@ -76,7 +80,7 @@ struct sg_config {
 	__u32 pad0;
 	__u32 max_age_slots; /* 1 or 2: a 2-bit slot field must tell age 3 as expired */
 	__u32 flags;         /* SG_CFG_* */
-	/* The client's MSS is rounded down to one of these (ascending). */
+	/* Without timestamps, the client's MSS is rounded down to one of these (ascending). */
 	__u16 mss_v4[SG_MSS_TABLE_SIZE];
 	__u16 mss_v6[SG_MSS_TABLE_SIZE];
 	/* The MSS our SYN+ACK advertises (the server's, from the MTU or config). */
@@ -103,6 +107,13 @@ struct sg_config {
 	 */
 	__u64 jiffy_ns;
 	__u64 jiffies_mono_ns;
+	/*
+	 * For clients that offer timestamps the cookie's SACK and window-scale
+	 * bits are free (our TSval carries both exactly), so the client's MSS
+	 * is rounded down to one of these eight instead (ascending).
+	 */
+	__u16 mss_ts_v4[SG_MSS_TS_TABLE_SIZE];
+	__u16 mss_ts_v6[SG_MSS_TS_TABLE_SIZE];
 };
 
 /*

@@ -768,14 +768,20 @@ void CheckSynAck(const PacketSpec& syn, const Offer& offer, const sg_config& cfg
   }
 
   // The cookie's low byte, decoded with the shared header's macros.
+  // With timestamps (layout B) SACK and window scale ride in the TSval and
+  // the cookie's low 3 bits index the 8-entry MSS table (mss_rows_test.cc).
   const uint32_t cookie = d.seq;
-  const uint16_t* mss_table = v6 ? cfg.mss_v6 : cfg.mss_v4;
-  EXPECT_EQ(cookie & SG_COOKIE_MSS_MASK, ExpectedMssIndex(mss_table, offer.mss.value_or(536)))
-      << "cookie MSS index";
-  EXPECT_EQ(!!(cookie & SG_COOKIE_SACK), offer.sack) << "cookie SACK bit";
-  EXPECT_EQ((cookie >> SG_COOKIE_WSCALE_SHIFT) & SG_COOKIE_WSCALE_MASK,
-            ExpectedWscaleCode(cfg.wscale_table, offer))
-      << "cookie window scale code";
+  if (offer.tsval) {
+    EXPECT_EQ(cookie & SG_COOKIE_TS_ZERO_MASK, 0u) << "cookie layout B bits 3-4";
+  } else {
+    const uint16_t* mss_table = v6 ? cfg.mss_v6 : cfg.mss_v4;
+    EXPECT_EQ(cookie & SG_COOKIE_MSS_MASK, ExpectedMssIndex(mss_table, offer.mss.value_or(536)))
+        << "cookie MSS index";
+    EXPECT_EQ(!!(cookie & SG_COOKIE_SACK), offer.sack) << "cookie SACK bit";
+    EXPECT_EQ((cookie >> SG_COOKIE_WSCALE_SHIFT) & SG_COOKIE_WSCALE_MASK,
+              ExpectedWscaleCode(cfg.wscale_table, offer))
+        << "cookie window scale code";
+  }
   EXPECT_EQ((cookie >> SG_COOKIE_KEY_SHIFT) & 1, secrets.current & 1) << "cookie key bit";
   EXPECT_EQ((cookie >> SG_COOKIE_SLOT_SHIFT) & SG_COOKIE_SLOT_MASK,
             (sg_cookie_slot(&cfg, now_ns)) & SG_COOKIE_SLOT_MASK)

@@ -53,6 +53,10 @@ sg_config XdpFixture::DefaultConfig() {
   const uint16_t v6[] = {1220, 1380, 1440, 8940};
   std::copy(std::begin(v4), std::end(v4), c.mss_v4);
   std::copy(std::begin(v6), std::end(v6), c.mss_v6);
+  const uint16_t ts_v4[] = {536, 1220, 1300, 1360, 1420, 1440, 1460, 8960};
+  const uint16_t ts_v6[] = {1220, 1280, 1340, 1360, 1400, 1420, 1440, 8940};
+  std::copy(std::begin(ts_v4), std::end(ts_v4), c.mss_ts_v4);
+  std::copy(std::begin(ts_v6), std::end(ts_v6), c.mss_ts_v6);
   c.server_mss_v4 = 1400;
   c.server_mss_v6 = 1380;
   c.synack_window = 65535;

@@ -59,6 +59,8 @@ cookies:
   ttl: 128
   mss_v4: [536, 1200, 1460, 9000]
   mss_v6: [1220, 1400, 1440, 8940]
+  mss_v4_timestamps: [536, 1200, 1300, 1380, 1400, 1452, 1460, 9000]
+  mss_v6_timestamps: [1220, 1240, 1300, 1360, 1400, 1432, 1440, 8940]
   wscale: [0, 8, 12]
 secrets:
   source: random
@@ -94,6 +96,10 @@ leave_pinned_on_exit: true
   EXPECT_EQ(c->cookies.max_age_seconds, 60u);
   EXPECT_EQ(c->cookies.ttl, 128);
   EXPECT_EQ(c->cookies.mss_v4[3], 9000);
+  EXPECT_EQ(c->cookies.mss_v4_timestamps,
+            (std::array<uint16_t, 8>{536, 1200, 1300, 1380, 1400, 1452, 1460, 9000}));
+  EXPECT_EQ(c->cookies.mss_v6_timestamps,
+            (std::array<uint16_t, 8>{1220, 1240, 1300, 1360, 1400, 1432, 1440, 8940}));
   EXPECT_EQ(c->cookies.wscale[2], 12);
   EXPECT_EQ(c->secrets.rotation.grace, std::chrono::seconds(90));
   EXPECT_EQ(c->handoff, HandoffMode::kReqsk);
@@ -112,6 +118,10 @@ leave_pinned_on_exit: true
       << text_out;
   EXPECT_NE(text_out.find("22: always"), std::string::npos) << text_out;
   EXPECT_NE(text_out.find("http://[::1]:9100/metrics"), std::string::npos) << text_out;
+  EXPECT_NE(text_out.find("(clients with timestamps: v4 536/1200/1300/1380/1400/1452/1460/9000, v6 "
+                          "1220/1240/1300/1360/1400/1432/1440/8940)"),
+            std::string::npos)
+      << text_out;
 }
 
 TEST(Config, ShippedExampleLoads) {
@@ -195,6 +205,26 @@ const BadCase kBad[] = {
      "bad.yaml:5: cookies.mss_v6[0]: must be at least 1220"},
     {"mss v6 length", "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v6: [1220, 1440, 8940]\n",
      "bad.yaml:4: cookies.mss_v6: must be a list of 4 ascending numbers (got 3 entries)"},
+    {"mss v4 timestamps length",
+     "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v4_timestamps: [536, 1300, 1460, 8960]\n",
+     "bad.yaml:4: cookies.mss_v4_timestamps: must be a list of 8 ascending numbers (got 4 "
+     "entries)"},
+    {"mss v4 timestamps not ascending",
+     "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v4_timestamps: [536, 1220, 1300, 1360, "
+     "1440, 1420, 1460, 8960]\n",
+     "bad.yaml:4: cookies.mss_v4_timestamps[5]: must be greater than the entry before it (1440)"},
+    {"mss v4 timestamps too small",
+     "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v4_timestamps: [500, 1220, 1300, 1360, "
+     "1420, 1440, 1460, 8960]\n",
+     "bad.yaml:4: cookies.mss_v4_timestamps[0]: must be at least 536"},
+    {"mss v6 timestamps too small",
+     "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v6_timestamps: [536, 1220, 1360, 1400, "
+     "1420, 1432, 1440, 8940]\n",
+     "bad.yaml:4: cookies.mss_v6_timestamps[0]: must be at least 1220"},
+    {"mss v6 timestamps too large",
+     "interfaces: [eth0]\nports: [443]\ncookies:\n  mss_v6_timestamps: [1220, 1280, 1340, 1360, "
+     "1400, 1420, 1440, 65536]\n",
+     "bad.yaml:4: cookies.mss_v6_timestamps[7]: must be in"},
     {"wscale first", "interfaces: [eth0]\nports: [443]\ncookies:\n  wscale: [1, 7, 10]\n",
      "bad.yaml:4: cookies.wscale[0]: must be 0"},
     {"wscale max", "interfaces: [eth0]\nports: [443]\ncookies:\n  wscale: [0, 7, 15]\n",

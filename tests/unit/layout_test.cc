@@ -10,7 +10,8 @@ TEST(Layout, SecretsAndConfig) {
   EXPECT_EQ(sizeof(sg_secret), 24u);
   EXPECT_EQ(sizeof(sg_secrets), 56u);
   EXPECT_EQ(offsetof(sg_secrets, current), 48u);
-  EXPECT_EQ(sizeof(sg_config), 72u);
+  EXPECT_EQ(sizeof(sg_config), 104u);
+  EXPECT_EQ(sizeof(sg_config) % 8, 0u);
   EXPECT_EQ(offsetof(sg_config, slot_shift), 8u);
   EXPECT_EQ(offsetof(sg_config, mss_v4), 24u);
   EXPECT_EQ(offsetof(sg_config, mss_v6), 32u);
@@ -20,6 +21,8 @@ TEST(Layout, SecretsAndConfig) {
   EXPECT_EQ(offsetof(sg_config, wscale_table), 48u);
   EXPECT_EQ(offsetof(sg_config, jiffy_ns), 56u);
   EXPECT_EQ(offsetof(sg_config, jiffies_mono_ns), 64u);
+  EXPECT_EQ(offsetof(sg_config, mss_ts_v4), 72u);
+  EXPECT_EQ(offsetof(sg_config, mss_ts_v6), 88u);
   EXPECT_EQ(sizeof(sg_clock_sample), 32u);
 }
 

@@ -70,6 +70,17 @@ TEST(ReloadPlan, LoadShapingSettingsWaitForARestart) {
   EXPECT_NE(p.Summary().find("until a restart"), std::string::npos);
 }
 
+TEST(ReloadPlan, TimestampMssTablesAreCookieChanges) {
+  for (const char* key : {"mss_v4_timestamps: [536, 1220, 1300, 1360, 1420, 1452, 1460, 8960]",
+                          "mss_v6_timestamps: [1220, 1280, 1340, 1360, 1400, 1432, 1440, 8940]"}) {
+    ReloadPlan p =
+        PlanReload(FromText(kBase), FromText(std::string(kBase) + "cookies: {" + key + "}\n"));
+    EXPECT_TRUE(p.cookies_changed) << key;
+    EXPECT_FALSE(p.cookie_age_changed) << key;
+    EXPECT_TRUE(p.need_restart.empty()) << key;
+  }
+}
+
 TEST(ReloadPlan, MaxAgeChangeIsFlagged) {
   ReloadPlan p =
       PlanReload(FromText(kBase), FromText(std::string(kBase) + "cookies: {max_age: 60}\n"));

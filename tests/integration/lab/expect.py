@@ -35,17 +35,39 @@ def kernel_wscale(tcp_rmem_max, rmem_max):
     return max(0, min(14, int(math.log2(space)) - 15))
 
 
-def synguard_tables():
-    """(mss tables by family, wscale table) from CookieSettings' defaults
-    in daemon/datapath/bpf_config.h, the values the daemon loads."""
+def _default_array(name):
+    """A table from CookieSettings' defaults in daemon/datapath/bpf_config.h,
+    the values the daemon loads."""
     header = f"{env.path('SG_SOURCE_DIR')}/daemon/datapath/bpf_config.h"
     text = open(header).read()
+    m = re.search(rf"\b{name}\s*=\s*\{{([^}}]*)\}}", text)
+    return tuple(int(x) for x in m.group(1).split(","))
 
-    def array(name):
-        m = re.search(rf"\b{name}\s*=\s*\{{([^}}]*)\}}", text)
-        return tuple(int(x) for x in m.group(1).split(","))
 
-    return {4: array("mss_v4"), 6: array("mss_v6")}, array("wscale")
+def synguard_tables():
+    """(mss tables by family, wscale table): what a cookie carries for a
+    client without timestamps (layout A)."""
+    return ({4: _default_array("mss_v4"), 6: _default_array("mss_v6")},
+            _default_array("wscale"))
+
+
+def synguard_ts_tables():
+    """The 8-entry MSS tables by family for clients with timestamps (layout
+    B: the cookie's SACK and window-scale bits carry a finer MSS)."""
+    return {4: _default_array("mss_v4_timestamps"),
+            6: _default_array("mss_v6_timestamps")}
+
+
+def cookie_mss(mode, family, client_mss, ts):
+    """The MSS a cookie gives the listener for a client's MSS: the kernel's
+    table in kernel-cookie mode, synguard's (by layout) in reqsk mode."""
+    if mode == "kernel-cookie":
+        table = KERNEL_MSS[family]
+    elif ts:
+        table = synguard_ts_tables()[family]
+    else:
+        table = synguard_tables()[0][family]
+    return round_down(table, client_mss)
 
 
 def round_down(table, value):
@@ -55,7 +77,7 @@ def round_down(table, value):
 
 def expected_server(mode, family, mtu, offer, client_ws, server_ws):
     """TCP_INFO fields the server's accepted socket must show."""
-    mss_tables, ws_table = synguard_tables()
+    _, ws_table = synguard_tables()
     own_mss = mtu - (40 if family == 4 else 60)
     # Kernel cookies carry options only in the timestamp echo.
     keeps = offer.ts or mode == "reqsk"
@@ -68,9 +90,8 @@ def expected_server(mode, family, mtu, offer, client_ws, server_ws):
         snd_ws = client_ws                       # exact, from the TSecr bits
     else:
         snd_ws = round_down(ws_table, client_ws)  # the cookie's 2-bit code
-    table = KERNEL_MSS[family] if mode == "kernel-cookie" else \
-        mss_tables[family]
-    cookie_mss = round_down(table, own_mss)  # the client's MSS = our own
+    # The client's MSS = our own (one MTU on the lab's link).
+    mss = cookie_mss(mode, family, own_mss, ts)
     ts_len = TCPOLEN_TSTAMP_ALIGNED if ts else 0
     return {
         "ts": ts,
@@ -79,6 +100,6 @@ def expected_server(mode, family, mtu, offer, client_ws, server_ws):
         "ecn": offer.ecn and offer.ts,
         "snd_wscale": snd_ws,
         "rcv_wscale": server_ws if ws else 0,
-        "snd_mss": min(cookie_mss, own_mss) - ts_len,
+        "snd_mss": min(mss, own_mss) - ts_len,
         "advmss": own_mss - ts_len,
     }
