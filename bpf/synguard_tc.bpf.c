@@ -165,7 +165,7 @@ int synguard_tc(struct __sk_buff *skb)
 	}
 
 	/* Only ACKs without SYN/RST to protected ports are ours; the rest, silently on. */
-	if (r >= 0)
+	if (r != SG_PARSE_TCP)
 		return SG_TC_ACT_OK;
 	if ((p.flags & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST)) != SG_TCP_ACK)
 		return SG_TC_ACT_OK;

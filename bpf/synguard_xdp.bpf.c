@@ -6,9 +6,13 @@
  * lib/ (parse, options, SYN+ACK writer, policy, verdict) and the cookie codec
  * in include/synguard/cookie.h, which the host tests run too.
  *
- * Known bypasses, by design: fragments, IPv6 extension headers, multi-buffer
- * frames and malformed headers are passed to the kernel untouched (it drops
- * or handles them as it would without us).
+ * A SYN is answered only where the kernel would accept the handshake: to
+ * this interface's MAC and one of the host's unicast addresses, from a
+ * plausible unicast source, on a port with a listener (lib/policy.h). SYNs
+ * in forms the program does not answer (first fragments, IPv6 extension
+ * headers, more than one buffer) are dropped while their port is engaged,
+ * so that they are no way around the protection (lib/parse.h); malformed
+ * headers are passed to the kernel untouched, which drops them.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -22,6 +26,7 @@
 #include "lib/syn_options.h"
 #include "lib/tcp_options.h"
 #include "lib/verdict.h"
+#include "lib/bench_skip.h"
 
 /* Fixed at load time by the loader. */
 const volatile __u32 sg_handoff_mode = SG_HANDOFF_REQSK;
@@ -114,10 +119,32 @@ SG_INLINE int sg_is_multi_buffer(struct xdp_md *ctx, const struct sg_pkt *p)
 	return bpf_xdp_get_buff_len(ctx) != (__u64)(p->data_end - p->data);
 }
 
+/*
+ * A SYN (or what may be one: a first fragment too short to tell) in a form
+ * the program does not answer (lib/parse.h). Counted as a SYN, so that the
+ * detector sees a flood of them; dropped while the port is engaged, unless
+ * the source is allowlisted.
+ */
+SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
+			    const struct sg_config *cfg)
+{
+	struct sg_port_stats *stats = sg_port_stats(port);
+	__u32 list;
+
+	if (stats)
+		stats->syn++;
+	list = cfg->flags & SG_CFG_LISTS ? sg_list_lookup(&p->tuple) : 0;
+	if (list == SG_LIST_DENY)
+		return SG_R_DROP_DENYLIST;
+	if (!(port->flags & SG_PORT_ENGAGED) || list == SG_LIST_ALLOW)
+		return p->odd_pass;
+	return p->odd_drop;
+}
+
 SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
 			const struct sg_config *cfg, const struct sg_secrets *secrets)
 {
-	struct sg_port_stats *stats = sg_port_stats(port);
+	struct sg_port_stats *stats = SG_SKIPPED(SG_SKIP_COUNTERS) ? NULL : sg_port_stats(port);
 	struct sg_syn_opts o = {};
 	struct sg_synack a = {};
 	struct bpf_sock_tuple bt = {};
@@ -136,11 +163,25 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 		return SG_R_PASS_NOT_ENGAGED;
 	if (list == SG_LIST_ALLOW)
 		return SG_R_PASS_ALLOWLIST;
-	/* SYNs fit in one buffer; anything else is not ours to rewrite. */
+	r = SG_SKIPPED(SG_SKIP_LOCAL_CHECKS) ? -1 : sg_check_destination(p);
+	if (r >= 0)
+		return r;
+	r = SG_SKIPPED(SG_SKIP_LOCAL_CHECKS) ? -1 : sg_check_source(p);
+	if (r >= 0)
+		return r;
+	/*
+	 * SYNs fit in one buffer; one that does not is not ours to rewrite,
+	 * and no common client sends one (a TCP Fast Open SYN with more data
+	 * than a page): dropped, as the kernel would answer it from its SYN
+	 * queue.
+	 */
 	if (sg_is_multi_buffer(ctx, p))
-		return SG_R_PASS_MULTIBUF;
+		return SG_R_DROP_SYN_MULTIBUF;
 
-	sg_syn_options(ctx, p, &o);
+	if (SG_SKIPPED(SG_SKIP_OPTIONS))
+		SG_BENCH_SYN_OPTS(&o);
+	else
+		sg_syn_options(ctx, p, &o);
 	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
 	/* Options the server's sysctls turn off are neither offered nor encoded. */
 	if (cfg->flags & SG_CFG_NO_SACK)
@@ -161,11 +202,21 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	 * socket lookup per SYN; a server that closes first keeps its
 	 * TIME_WAIT sockets for 60 s, and clients reuse ports within that.
 	 */
-	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
+	sk = SG_SKIPPED(SG_SKIP_SOCKET_LOOKUP)
+		     ? NULL
+		     : bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt),
+					  BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
 		return SG_R_PASS_SOCKET;
 	}
+	/*
+	 * No listener on that address and port: the kernel answers RST, as
+	 * without synguard. A SYN+ACK would show a port scan the port open and
+	 * reset the client after its handshake.
+	 */
+	if (!sk && !SG_SKIPPED(SG_SKIP_SOCKET_LOOKUP | SG_SKIP_LISTENER_CHECK))
+		return SG_R_PASS_NO_LISTENER;
 
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
@@ -188,8 +239,10 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	} else {
 		if (sk)
 			bpf_sk_release(sk);
-		if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o,
-				     mono_ns + cfg->clock_offset_ns, &a.seq))
+		if (SG_SKIPPED(SG_SKIP_COOKIE_HASH))
+			a.seq = SG_BENCH_SYN_COOKIE(isn);
+		else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o,
+					  mono_ns + cfg->clock_offset_ns, &a.seq))
 			return SG_R_PASS_NO_KEY;
 	}
 
@@ -207,7 +260,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 		a.tsval = sg_synack_tsval(mono_ns, sg_ts_options(&o, cfg->flags & SG_CFG_ECN));
 		a.tsecr = o.tsval;
 	}
-	r = sg_write_synack(ctx, p, &a);
+	r = SG_SKIPPED(SG_SKIP_SYNACK) ? 0 : sg_write_synack(ctx, p, &a);
 	if (r > 0)
 		return SG_R_PASS_ERROR;
 	if (r < 0)
@@ -226,6 +279,8 @@ SG_INLINE void sg_mark_for_tc(struct xdp_md *ctx, __u32 kind)
 {
 	__u32 *meta;
 
+	if (SG_SKIPPED(SG_SKIP_TC_MARK))
+		return;
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
 		return;
 	meta = (void *)(long)ctx->data_meta;
@@ -242,20 +297,36 @@ SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	struct bpf_sock *sk;
 	enum sg_cookie_result res;
 	long ret;
+	int r;
 
 	/* Not engaged: the kernel sees every ACK; TC still hands off late cookies. */
 	if (!(port->flags & SG_PORT_ENGAGED))
 		return SG_R_PASS_NOT_ENGAGED;
 
 	/* Established, time-wait and request sockets pass untouched. */
-	sk = bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt), BPF_F_CURRENT_NETNS, 0);
+	sk = SG_SKIPPED(SG_SKIP_SOCKET_LOOKUP)
+		     ? NULL
+		     : bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt),
+					  BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
 		sg_mark_for_tc(ctx, SG_META_SOCKET);
 		return SG_R_PASS_SOCKET;
 	}
 
-	stats = sg_port_stats(port);
+	/*
+	 * Not this host's: forwarded traffic, or another host's frame on a
+	 * bridge port. Its cookie is none of ours (a SYN to it was never
+	 * answered), and dropping it would cut connections through a router.
+	 */
+	r = SG_SKIPPED(SG_SKIP_LOCAL_CHECKS) ? -1 : sg_check_destination(p);
+	if (r >= 0) {
+		if (sk)
+			bpf_sk_release(sk);
+		return r;
+	}
+
+	stats = SG_SKIPPED(SG_SKIP_COUNTERS) ? NULL : sg_port_stats(port);
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
 			return SG_R_PASS_NO_LISTENER;
@@ -279,8 +350,10 @@ SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sk)
 		bpf_sk_release(sk);
 
-	res = sg_cookie_check(secrets, cfg, &p->tuple, bpf_ntohl(p->tcp->seq) - 1,
-			      bpf_ntohl(p->tcp->ack_seq) - 1, sg_now_ns(cfg));
+	res = SG_SKIPPED(SG_SKIP_COOKIE_HASH)
+		      ? SG_BENCH_COOKIE_RESULT
+		      : sg_cookie_check(secrets, cfg, &p->tuple, bpf_ntohl(p->tcp->seq) - 1,
+					bpf_ntohl(p->tcp->ack_seq) - 1, sg_now_ns(cfg));
 	if (res != SG_COOKIE_VALID) {
 		if (stats)
 			stats->ack_invalid++;
@@ -314,11 +387,13 @@ SG_INLINE int sg_classify(struct xdp_md *ctx)
 		return r;
 	port = sg_port_lookup(p.tuple.dport);
 	if (!port || !(port->flags & SG_PORT_PROTECTED))
-		return SG_R_PASS_UNPROTECTED;
+		return r == SG_PARSE_ODD_SYN ? p.odd_pass : SG_R_PASS_UNPROTECTED;
 	cfg = bpf_map_lookup_elem(&sg_config_map, &zero);
 	secrets = bpf_map_lookup_elem(&sg_secrets_map, &zero);
 	if (!cfg || !secrets)
 		return SG_R_PASS_NO_KEY;
+	if (r == SG_PARSE_ODD_SYN)
+		return sg_on_odd_syn(&p, port, cfg);
 
 	flags = p.flags & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST | SG_TCP_FIN);
 	if (flags == SG_TCP_SYN)

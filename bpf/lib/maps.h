@@ -63,6 +63,29 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } sg_lists_v6_map SEC(".maps");
 
+/* The interface this object is attached to (struct sg_iface). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_iface);
+} sg_iface_map SEC(".maps");
+
+/* The host's addresses: SG_ADDR_LOCAL or SG_ADDR_BROADCAST (layout.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SG_MAX_LOCAL_ADDRESSES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_local_v4_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SG_MAX_LOCAL_ADDRESSES);
+	__type(key, struct sg_addr6);
+	__type(value, __u32);
+} sg_local_v6_map SEC(".maps");
+
 SG_INLINE void sg_count(enum sg_reason reason)
 {
 	__u32 key = reason;

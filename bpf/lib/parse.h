@@ -4,8 +4,16 @@
  * data_end before it is made; a parse step returns a reason to pass the
  * packet on untouched when something does not fit, never a guess.
  *
+ * Parse results: a pass reason (>= 0); SG_PARSE_TCP, the frame is plain
+ * TCP and p->tcp a whole header; or SG_PARSE_ODD_SYN, a SYN (or what may be
+ * one) that arrived in a form the program does not answer: the first
+ * fragment of a fragmented datagram, or IPv6 with extension headers in front
+ * of TCP. For those only the addresses and ports are set, with the reason to
+ * pass it (odd_pass) and to drop it while its port is engaged (odd_drop):
+ * no common client sends a SYN that way, and passed, each would cost the
+ * kernel a request socket, a way around the protection.
+ *
  * Known limits, by choice:
- *  - IPv6 extension headers in front of TCP: passed, not walked.
  *  - Incoming checksums are not verified: on veth and with rx offload the
  *    TCP checksum field is often only partial (CHECKSUM_PARTIAL), so a check
  *    would refuse real clients. A corrupted SYN costs one useless SYN+ACK; a
@@ -19,17 +27,23 @@
 #include <bpf/bpf_helpers.h>
 #include "synguard/shared.h"
 
-#define SG_ETH_P_IP     0x0800
-#define SG_ETH_P_IPV6   0x86DD
-#define SG_ETH_P_8021Q  0x8100
-#define SG_ETH_P_8021AD 0x88A8
-#define SG_IPPROTO_TCP  6
-#define SG_IP_MF        0x2000
-#define SG_IP_OFFSET    0x1FFF
-#define SG_IP_DF        0x4000
-#define SG_ETH_HLEN     14
-#define SG_VLAN_HLEN    4
-#define SG_MAX_VLANS    2
+#define SG_ETH_P_IP	    0x0800
+#define SG_ETH_P_IPV6	    0x86DD
+#define SG_ETH_P_8021Q	    0x8100
+#define SG_ETH_P_8021AD	    0x88A8
+#define SG_IPPROTO_TCP	    6
+#define SG_IP_MF	    0x2000
+#define SG_IP_OFFSET	    0x1FFF
+#define SG_IP_DF	    0x4000
+#define SG_ETH_HLEN	    14
+#define SG_VLAN_HLEN	    4
+#define SG_MAX_VLANS	    2
+#define SG_MAX_EXTHDRS	    4	/* IPv6 extension headers walked in front of TCP */
+#define SG_MAX_EXTHDR_BYTES 256 /* their total length; longer chains are passed */
+#define SG_MAX_L3_LEN	    (40 + SG_MAX_EXTHDR_BYTES)
+
+#define SG_PARSE_TCP	 (-1)
+#define SG_PARSE_ODD_SYN (-2)
 
 /* TCP flag bits in the 14th byte of the header. */
 #define SG_TCP_FIN 0x01
@@ -45,14 +59,16 @@ struct sg_pkt {
 	void *data;
 	void *data_end;
 	struct ethhdr *eth;
-	struct iphdr *ip4;     /* one of ip4/ip6 is set */
+	struct iphdr *ip4; /* one of ip4/ip6 is set */
 	struct ipv6hdr *ip6;
 	struct tcphdr *tcp;
-	__u32 l2_len;          /* Ethernet header and VLAN tags */
-	__u32 l3_len;          /* IPv4 header with options, or 40 */
-	__u32 tcp_len;         /* data offset * 4 */
-	__u32 l4_room;         /* bytes after the IP header, by its length fields */
-	__u8 flags;            /* TCP flags byte */
+	__u32 l2_len;	       /* Ethernet header and VLAN tags */
+	__u32 l3_len;	       /* IPv4 header with options, or 40 */
+	__u32 tcp_len;	       /* data offset * 4 */
+	__u32 l4_room;	       /* bytes after the IP header, by its length fields */
+	__u8 flags;	       /* TCP flags byte */
+	__u8 odd_pass;	       /* SG_PARSE_ODD_SYN: its pass reason */
+	__u8 odd_drop;	       /* SG_PARSE_ODD_SYN: its drop reason */
 	struct sg_tuple tuple; /* client = source */
 };
 
@@ -102,10 +118,34 @@ SG_INLINE int sg_parse_eth(struct sg_pkt *p, __u16 *proto)
 	}
 	p->l2_len = off;
 	*proto = type;
-	return -1;
+	return SG_PARSE_TCP; /* go on */
 }
 
-/* IPv4: IHL checked, total length within the frame, fragments passed. */
+/*
+ * TCP in a form the program does not answer (see the top of this file), at
+ * th with room bytes of it in this datagram. Only a SYN, or a header too
+ * short to tell (a "tiny fragment"), goes on as SG_PARSE_ODD_SYN.
+ */
+SG_INLINE int sg_parse_odd_tcp(struct sg_pkt *p, __u8 *th, __u32 room, int pass, int drop)
+{
+	if ((void *)(th + 4) > p->data_end || room < 4)
+		return pass;
+	p->tuple.sport = *(__be16 *)th;
+	p->tuple.dport = *(__be16 *)(th + 2);
+	if ((void *)(th + 14) <= p->data_end && room >= 14 &&
+	    (th[13] & (SG_TCP_SYN | SG_TCP_ACK | SG_TCP_RST)) != SG_TCP_SYN)
+		return pass;
+	p->odd_pass = pass;
+	p->odd_drop = drop;
+	return SG_PARSE_ODD_SYN;
+}
+
+/*
+ * IPv4: IHL checked, total length within the frame. A fragment other than
+ * the first carries no TCP header: passed (without its first fragment the
+ * kernel never reassembles it). A first fragment is SG_PARSE_ODD_SYN or
+ * passed.
+ */
 SG_INLINE int sg_parse_ipv4(struct sg_pkt *p)
 {
 	struct iphdr *ip = p->data + p->l2_len;
@@ -119,23 +159,29 @@ SG_INLINE int sg_parse_ipv4(struct sg_pkt *p)
 		return SG_R_PASS_MALFORMED;
 	if ((void *)ip + tot > p->data_end)
 		return SG_R_PASS_MALFORMED;
-	if (ip->frag_off & bpf_htons(SG_IP_MF | SG_IP_OFFSET))
+	if (ip->frag_off & bpf_htons(SG_IP_OFFSET))
 		return SG_R_PASS_FRAGMENT;
 	if (ip->protocol != SG_IPPROTO_TCP)
 		return SG_R_PASS_NOT_TCP;
-	p->ip4 = ip;
 	p->l3_len = ihl;
 	p->l4_room = tot - ihl;
 	p->tuple.family = SG_AF_INET;
 	p->tuple.saddr[0] = ip->saddr;
 	p->tuple.daddr[0] = ip->daddr;
-	return -1;
+	if (ip->frag_off & bpf_htons(SG_IP_MF)) {
+		if (ihl > 60)
+			return SG_R_PASS_MALFORMED;
+		return sg_parse_odd_tcp(p, (void *)ip + ihl, tot - ihl, SG_R_PASS_FRAGMENT,
+					SG_R_DROP_SYN_FRAGMENT);
+	}
+	p->ip4 = ip;
+	return SG_PARSE_TCP;
 }
 
 SG_INLINE int sg_is_ipv6_exthdr(__u8 nexthdr)
 {
 	switch (nexthdr) {
-	case 0:   /* hop-by-hop */
+	case 0:	  /* hop-by-hop */
 	case 43:  /* routing */
 	case 44:  /* fragment */
 	case 50:  /* ESP */
@@ -149,7 +195,57 @@ SG_INLINE int sg_is_ipv6_exthdr(__u8 nexthdr)
 	return 0;
 }
 
-/* IPv6: fixed header only; any extension header in front of TCP is passed. */
+/*
+ * IPv6 extension headers in front of TCP (hop-by-hop, routing with no
+ * segments left, fragment, destination options), at most SG_MAX_EXTHDRS of
+ * them in SG_MAX_EXTHDR_BYTES: TCP behind them is SG_PARSE_ODD_SYN or
+ * passed. A fragment other than the first, a routing header that sends the
+ * packet on, ESP, AH and longer chains are passed.
+ */
+SG_INLINE int sg_parse_ipv6_exthdrs(struct sg_pkt *p, struct ipv6hdr *ip6, __u32 payload)
+{
+	__u8 next = ip6->nexthdr;
+	int pass = SG_R_PASS_IPV6_EXTHDR, drop = SG_R_DROP_SYN_EXTHDR;
+	__u32 off = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < SG_MAX_EXTHDRS; i++) {
+		__u8 *h;
+
+		if (next != 0 && next != 43 && next != 44 && next != 60)
+			break;
+		if (off > SG_MAX_EXTHDR_BYTES)
+			return SG_R_PASS_IPV6_EXTHDR;
+		h = (void *)(ip6 + 1) + off;
+		if ((void *)(h + 8) > p->data_end)
+			return SG_R_PASS_MALFORMED;
+		if (next == 44) {
+			/* Offset in the top 13 bits, "more fragments" in the lowest. */
+			if ((h[2] << 8 | h[3]) & 0xfff8)
+				return SG_R_PASS_FRAGMENT;
+			if (h[3] & 1) {
+				pass = SG_R_PASS_FRAGMENT;
+				drop = SG_R_DROP_SYN_FRAGMENT;
+			}
+			off += 8;
+		} else {
+			if (next == 43 && h[3] != 0)
+				return SG_R_PASS_IPV6_EXTHDR;
+			off += ((__u32)h[1] + 1) * 8;
+		}
+		next = h[0];
+	}
+	if (next != SG_IPPROTO_TCP)
+		return sg_is_ipv6_exthdr(next) ? SG_R_PASS_IPV6_EXTHDR : SG_R_PASS_NOT_TCP;
+	if (off > SG_MAX_EXTHDR_BYTES)
+		return SG_R_PASS_IPV6_EXTHDR;
+	if (off > payload)
+		return SG_R_PASS_MALFORMED;
+	return sg_parse_odd_tcp(p, (void *)(ip6 + 1) + off, payload - off, pass, drop);
+}
+
+/* IPv6: the fixed header; extension headers in front of TCP, see above. */
 SG_INLINE int sg_parse_ipv6(struct sg_pkt *p)
 {
 	struct ipv6hdr *ip6 = p->data + p->l2_len;
@@ -162,15 +258,15 @@ SG_INLINE int sg_parse_ipv6(struct sg_pkt *p)
 	payload = sg_be16_len(ip6->payload_len);
 	if ((void *)(ip6 + 1) + payload > p->data_end)
 		return SG_R_PASS_MALFORMED;
-	if (ip6->nexthdr != SG_IPPROTO_TCP)
-		return sg_is_ipv6_exthdr(ip6->nexthdr) ? SG_R_PASS_IPV6_EXTHDR : SG_R_PASS_NOT_TCP;
-	p->ip6 = ip6;
 	p->l3_len = sizeof(*ip6);
 	p->l4_room = payload;
 	p->tuple.family = SG_AF_INET6;
 	__builtin_memcpy(p->tuple.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->tuple.daddr, &ip6->daddr, 16);
-	return -1;
+	if (ip6->nexthdr != SG_IPPROTO_TCP)
+		return sg_parse_ipv6_exthdrs(p, ip6, payload);
+	p->ip6 = ip6;
+	return SG_PARSE_TCP;
 }
 
 /* TCP: data offset checked against the frame and the IP payload length. */
@@ -193,12 +289,13 @@ SG_INLINE int sg_parse_tcp(struct sg_pkt *p)
 	p->flags = sg_tcp_flags(th);
 	p->tuple.sport = th->source;
 	p->tuple.dport = th->dest;
-	return -1;
+	return SG_PARSE_TCP;
 }
 
 /*
  * Parses from the IP header at p->l2_len (ethertype proto) up to TCP.
- * Returns a pass reason, or -1 when p->tcp is valid.
+ * Returns a pass reason, SG_PARSE_TCP when p->tcp is valid, or
+ * SG_PARSE_ODD_SYN (see the top of this file).
  */
 SG_INLINE int sg_parse_l3(struct sg_pkt *p, __u16 proto)
 {
@@ -210,7 +307,7 @@ SG_INLINE int sg_parse_l3(struct sg_pkt *p, __u16 proto)
 		r = sg_parse_ipv6(p);
 	else
 		return SG_R_PASS_NOT_IP;
-	if (r >= 0)
+	if (r != SG_PARSE_TCP)
 		return r;
 	return sg_parse_tcp(p);
 }
@@ -222,7 +319,7 @@ SG_INLINE int sg_parse(struct sg_pkt *p)
 	int r;
 
 	r = sg_parse_eth(p, &proto);
-	if (r >= 0)
+	if (r != SG_PARSE_TCP)
 		return r;
 	return sg_parse_l3(p, proto);
 }

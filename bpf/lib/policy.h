@@ -45,6 +45,60 @@ SG_INLINE __u32 sg_list_lookup(const struct sg_tuple *t)
 	return action ? *action : 0;
 }
 
+/* SG_ADDR_LOCAL, SG_ADDR_BROADCAST, or 0 when addr is not this host's. */
+SG_INLINE __u32 sg_local_kind(__u8 family, const __u32 *addr)
+{
+	__u32 *kind;
+
+	if (family == SG_AF_INET6)
+		kind = bpf_map_lookup_elem(&sg_local_v6_map, addr);
+	else
+		kind = bpf_map_lookup_elem(&sg_local_v4_map, addr);
+	return kind ? *kind : 0;
+}
+
+/*
+ * The frame is for this host: sent to this interface's MAC (sg_iface), and
+ * to one of the host's unicast addresses. Anything else is forwarded
+ * traffic, another host's on a bridge or in promiscuous mode, or a
+ * broadcast: the kernel's, answered or dropped as without synguard.
+ * Returns a pass reason, or -1.
+ */
+SG_INLINE int sg_check_destination(const struct sg_pkt *p)
+{
+	__u32 zero = 0;
+	const struct sg_iface *ifc = bpf_map_lookup_elem(&sg_iface_map, &zero);
+
+	if (ifc) {
+		__u32 want_hi = *(const __u32 *)ifc->mac;
+		__u16 want_lo = *(const __u16 *)(ifc->mac + 4);
+
+		if ((want_hi | want_lo) && (*(const __u32 *)p->eth->h_dest != want_hi ||
+					    *(const __u16 *)(p->eth->h_dest + 4) != want_lo))
+			return SG_R_PASS_NOT_OUR_MAC;
+	}
+	if (sg_destination_not_unicast(p->tuple.family, p->tuple.daddr))
+		return SG_R_PASS_DST_NOT_UNICAST;
+	if (sg_local_kind(p->tuple.family, p->tuple.daddr) != SG_ADDR_LOCAL)
+		return SG_R_PASS_DST_NOT_LOCAL;
+	return -1;
+}
+
+/*
+ * The source could be a client: one host's unicast address, and not this
+ * host's own (a "land" SYN, or a subnet broadcast address). The kernel drops
+ * such SYNs as martians; answered, they would make synguard a reflector
+ * towards broadcast and multicast. Returns a drop reason, or -1.
+ */
+SG_INLINE int sg_check_source(const struct sg_pkt *p)
+{
+	if (sg_source_not_unicast(p->tuple.family, p->tuple.saddr))
+		return SG_R_DROP_SRC_NOT_UNICAST;
+	if (sg_local_kind(p->tuple.family, p->tuple.saddr))
+		return SG_R_DROP_SRC_LOCAL;
+	return -1;
+}
+
 /* The program's monotonic clock (see sg_config.jiffy_ns). */
 SG_INLINE __u64 sg_mono_ns(const struct sg_config *cfg)
 {

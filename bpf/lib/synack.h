@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include "synguard/shared.h"
 #include "csum.h"
+#include "bench_skip.h"
 #include "parse.h"
 
 #ifndef barrier
@@ -154,12 +155,14 @@ SG_INLINE int sg_write_synack(struct xdp_md *ctx, struct sg_pkt *p, const struct
 		ip6->hop_limit = a->ttl;
 		__builtin_memcpy(&ip6->saddr, p->tuple.daddr, 16);
 		__builtin_memcpy(&ip6->daddr, p->tuple.saddr, 16);
-		sum = sg_synack_tcp_sum(&t, nopt);
+		if (!SG_SKIPPED(SG_SKIP_CSUM)) {
+			sum = sg_synack_tcp_sum(&t, nopt);
 #pragma unroll
-		for (i = 0; i < 4; i++)
-			sum += (__u64)p->tuple.saddr[i] + p->tuple.daddr[i];
-		sum += bpf_htonl(tcp_len) + bpf_htonl(SG_IPPROTO_TCP);
-		t.th.check = sg_csum_fold(sum);
+			for (i = 0; i < 4; i++)
+				sum += (__u64)p->tuple.saddr[i] + p->tuple.daddr[i];
+			sum += bpf_htonl(tcp_len) + bpf_htonl(SG_IPPROTO_TCP);
+			t.th.check = sg_csum_fold(sum);
+		}
 		__builtin_memcpy(ip6 + 1, &t.th, sizeof(t.th));
 		dst = (__u32 *)((void *)(ip6 + 1) + sizeof(struct tcphdr));
 	} else {
@@ -177,16 +180,20 @@ SG_INLINE int sg_write_synack(struct xdp_md *ctx, struct sg_pkt *p, const struct
 		h.protocol = SG_IPPROTO_TCP;
 		h.saddr = p->tuple.daddr[0];
 		h.daddr = p->tuple.saddr[0];
+		if (!SG_SKIPPED(SG_SKIP_CSUM)) {
 #pragma unroll
-		for (i = 0; i < 5; i++)
-			isum += hw[i];
-		h.check = sg_csum_fold(isum);
+			for (i = 0; i < 5; i++)
+				isum += hw[i];
+			h.check = sg_csum_fold(isum);
+		}
 		__builtin_memcpy(ip, &h, sizeof(h));
 
-		sum = sg_synack_tcp_sum(&t, nopt);
-		sum += (__u64)p->tuple.saddr[0] + p->tuple.daddr[0];
-		sum += bpf_htons(tcp_len) + bpf_htons(SG_IPPROTO_TCP);
-		t.th.check = sg_csum_fold(sum);
+		if (!SG_SKIPPED(SG_SKIP_CSUM)) {
+			sum = sg_synack_tcp_sum(&t, nopt);
+			sum += (__u64)p->tuple.saddr[0] + p->tuple.daddr[0];
+			sum += bpf_htons(tcp_len) + bpf_htons(SG_IPPROTO_TCP);
+			t.th.check = sg_csum_fold(sum);
+		}
 		__builtin_memcpy(ip + 1, &t.th, sizeof(t.th));
 		dst = (__u32 *)((void *)(ip + 1) + sizeof(struct tcphdr));
 	}

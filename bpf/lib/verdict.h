@@ -8,13 +8,15 @@
 
 #include "vmlinux.h"
 #include "maps.h"
+#include "bench_skip.h"
 
 SG_INLINE int sg_xdp_verdict(enum sg_reason reason)
 {
-	sg_count(reason);
+	if (!SG_SKIPPED(SG_SKIP_COUNTERS))
+		sg_count(reason);
 	if (reason == SG_R_TX_SYNACK)
 		return XDP_TX;
-	if (reason >= SG_R_DROP_DENYLIST && reason <= SG_R_DROP_ERROR)
+	if (reason >= SG_R_DROP_FIRST && reason <= SG_R_DROP_LAST)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -4,13 +4,18 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "datapath/map_sync.h"
 #include "datapath/probe.h"
 #include "datapath/quiet_libbpf.h"
 #include "synguard_xdp_compat.skel.h"
@@ -69,6 +74,21 @@ Result<int> IfIndex(const std::string& ifname) {
   return static_cast<int>(idx);
 }
 
+// The device's Ethernet address; all zero for a device without one (the
+// XDP program then skips its MAC check).
+Result<sg_iface> InterfaceIdentity(const std::string& ifname, int ifindex) {
+  sg_iface id{};
+  id.ifindex = static_cast<uint32_t>(ifindex);
+  UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return Error::FromErrno("open a socket to read the MAC address of " + ifname);
+  ifreq req{};
+  std::strncpy(req.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFHWADDR, &req) != 0)
+    return Error::FromErrno("read the MAC address of " + ifname);
+  if (req.ifr_hwaddr.sa_family == ARPHRD_ETHER) std::memcpy(id.mac, req.ifr_hwaddr.sa_data, 6);
+  return id;
+}
+
 // Points the TC object's maps at the XDP object's, so both share one state.
 Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
   struct Pair {
@@ -79,6 +99,10 @@ Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
       {xdp->maps.sg_secrets_map, tc->maps.sg_secrets_map},
       {xdp->maps.sg_ports_map, tc->maps.sg_ports_map},
       {xdp->maps.sg_counters_map, tc->maps.sg_counters_map},
+      // Not used by TC, declared by the shared maps.h: one copy, not two.
+      {xdp->maps.sg_iface_map, tc->maps.sg_iface_map},
+      {xdp->maps.sg_local_v4_map, tc->maps.sg_local_v4_map},
+      {xdp->maps.sg_local_v6_map, tc->maps.sg_local_v6_map},
   };
   for (const auto& p : pairs) {
     int err = bpf_map__reuse_fd(p.to, bpf_map__fd(p.from));
@@ -220,6 +244,8 @@ Status Datapath::AttachXdp(const std::string& ifname, XdpMode mode) {
   Result<int> idx = IfIndex(ifname);
   if (!idx) return idx.take_error().Context("attach XDP");
   int prog = bpf_program__fd(xdp_->progs.synguard_xdp);
+  // Before the program runs there: it answers only frames to this MAC.
+  if (Status s = WriteInterface(ifname, *idx); !s) return s.take_error().Context("attach XDP");
   // A previous run left its link pinned: swap the program in place, so that
   // no SYN meets an interface without synguard.
   fell_back_ = false;
@@ -451,5 +477,37 @@ int Datapath::xdp_prog_fd() const { return bpf_program__fd(xdp_->progs.synguard_
 int Datapath::ports_fd() const { return bpf_map__fd(xdp_->maps.sg_ports_map); }
 int Datapath::lists_v4_fd() const { return bpf_map__fd(xdp_->maps.sg_lists_v4_map); }
 int Datapath::lists_v6_fd() const { return bpf_map__fd(xdp_->maps.sg_lists_v6_map); }
+
+Status Datapath::WriteInterface(const std::string& ifname, int ifindex) {
+  Result<sg_iface> id = InterfaceIdentity(ifname, ifindex);
+  if (!id) return id.take_error();
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(xdp_->maps.sg_iface_map), &zero, &*id, BPF_ANY))
+    return Error::FromErrno("write the interface map (MAC address of " + ifname + ")");
+  return Ok();
+}
+
+Result<sg_iface> Datapath::ReadInterface() const {
+  const uint32_t zero = 0;
+  sg_iface id{};
+  if (bpf_map_lookup_elem(bpf_map__fd(xdp_->maps.sg_iface_map), &zero, &id))
+    return Error::FromErrno("read the interface map");
+  return id;
+}
+
+Status Datapath::WriteLocalAddresses(const LocalAddressEntries& entries) {
+  std::vector<std::pair<sg_addr6, uint32_t>> v6;
+  v6.reserve(entries.v6.size());
+  for (const auto& [addr, kind] : entries.v6) {
+    sg_addr6 key{};
+    std::memcpy(key.addr, addr.data(), 16);
+    v6.push_back({key, kind});
+  }
+  if (Status s =
+          SyncMap(bpf_map__fd(xdp_->maps.sg_local_v4_map), entries.v4, "the host's IPv4 addresses");
+      !s)
+    return s;
+  return SyncMap(bpf_map__fd(xdp_->maps.sg_local_v6_map), v6, "the host's IPv6 addresses");
+}
 
 }  // namespace sg

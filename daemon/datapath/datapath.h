@@ -19,6 +19,7 @@
 #include "synguard_xdp.skel.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
+#include "watch/local_addresses.h"
 
 namespace sg {
 
@@ -109,6 +110,12 @@ class Datapath {
   Status WritePort(uint16_t port, const sg_port& value);
   Result<sg_config> ReadConfig() const;
   Result<sg_port> ReadPort(uint16_t port) const;
+  // The device's MAC address into the program's interface map (AttachXdp
+  // does it; again when the device's address changes).
+  Status WriteInterface(const std::string& ifname, int ifindex);
+  Result<sg_iface> ReadInterface() const;
+  // Makes the program's maps of the host's addresses equal to entries.
+  Status WriteLocalAddresses(const LocalAddressEntries& entries);
   // Key material: for handing the keys on (restart, reload), never for logs.
   Result<sg_secrets> ReadSecrets() const;
 

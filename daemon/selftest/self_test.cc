@@ -2,18 +2,22 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
+
+#include "synguard/shared.h"
 
 namespace sg {
 
 namespace {
 
-// TEST-NET addresses: the probe never leaves the test run.
+// A TEST-NET client: the probe never leaves the test run, and no real
+// client has this address.
 constexpr uint32_t kProbeClient = 0xc0000201;  // 192.0.2.1
-constexpr uint32_t kProbeServer = 0xc0000202;  // 192.0.2.2
 constexpr uint16_t kProbeSport = 61000;
 constexpr uint32_t kProbeIsn = 0x5eed1234;
 constexpr size_t kEth = 14, kIp = 20, kTcp = 20;
@@ -33,12 +37,12 @@ uint32_t Get32(const std::vector<uint8_t>& b, size_t off) {
 }
 
 // Ethernet + IPv4 + TCP with the given options, checksums filled in.
-std::vector<uint8_t> Frame(uint8_t flags, uint32_t seq, uint32_t ack,
-                           const std::vector<uint8_t>& opts, uint16_t dport) {
+std::vector<uint8_t> Frame(const SelfTestOptions& to, uint8_t flags, uint32_t seq, uint32_t ack,
+                           const std::vector<uint8_t>& opts) {
   const size_t tcp_len = kTcp + opts.size();
   std::vector<uint8_t> f(kEth + kIp + tcp_len, 0);
-  const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 0x02}, smac[6] = {0x02, 0, 0, 0, 0, 0x01};
-  std::memcpy(&f[0], dmac, 6);
+  const uint8_t smac[6] = {0x02, 0, 0, 0, 0, 0x01};
+  std::memcpy(&f[0], to.mac.data(), 6);
   std::memcpy(&f[6], smac, 6);
   Put16(f, 12, 0x0800);
   uint8_t* ip = &f[kEth];
@@ -48,11 +52,11 @@ std::vector<uint8_t> Frame(uint8_t flags, uint32_t seq, uint32_t ack,
   ip[8] = 64;
   ip[9] = 6;
   Put32(f, kEth + 12, kProbeClient);
-  Put32(f, kEth + 16, kProbeServer);
+  std::memcpy(&f[kEth + 16], &to.server_addr, 4);
   Put16(f, kEth + 10, InternetChecksum(ip, kIp));
   size_t t = kEth + kIp;
   Put16(f, t, kProbeSport);
-  Put16(f, t + 2, dport);
+  Put16(f, t + 2, to.port);
   Put32(f, t + 4, seq);
   Put32(f, t + 8, ack);
   f[t + 12] = static_cast<uint8_t>((tcp_len / 4) << 4);
@@ -78,6 +82,18 @@ struct Run {
   uint32_t action = 0;
   std::vector<uint8_t> out;
 };
+
+// One reason counter summed over the CPUs; 0 when it cannot be read.
+uint64_t ReasonCount(int counters_fd, uint32_t reason) {
+  if (counters_fd < 0) return 0;
+  const int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return 0;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
+  if (bpf_map_lookup_elem(counters_fd, &reason, per_cpu.data())) return 0;
+  uint64_t sum = 0;
+  for (uint64_t n : per_cpu) sum += n;
+  return sum;
+}
 
 Result<Run> TestRun(int prog_fd, const std::vector<uint8_t>& in) {
   Run r;
@@ -107,12 +123,18 @@ Result<SelfTestResult> RunSelfTest(const SelfTestOptions& opts) {
   // MSS 1460, SACK-permitted, timestamps, NOP, window scale 7: Linux's SYN.
   const std::vector<uint8_t> syn_opts = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
                                          0, 1, 0,    0,    0, 0, 1, 3,  3, 7};
-  Result<Run> syn = TestRun(opts.prog_fd, Frame(0x02, kProbeIsn, 0, syn_opts, opts.port));
+  const uint64_t no_listener_before = ReasonCount(opts.counters_fd, SG_R_PASS_NO_LISTENER);
+  Result<Run> syn = TestRun(opts.prog_fd, Frame(opts, 0x02, kProbeIsn, 0, syn_opts));
   if (!syn) return syn.take_error();
+  char server[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &opts.server_addr, server, sizeof(server));
   if (syn->action != XDP_TX) {
-    res.detail = "the probe SYN to port " + std::to_string(opts.port) +
-                 " was not answered (XDP action " + std::to_string(syn->action) + ")";
-    if (opts.kernel_cookie) res.detail += "; kernel-cookie mode needs a listener on the port";
+    res.no_listener = syn->action == XDP_PASS &&
+                      ReasonCount(opts.counters_fd, SG_R_PASS_NO_LISTENER) > no_listener_before;
+    res.detail =
+        "the probe SYN to " + std::string(server) + " port " + std::to_string(opts.port) +
+        (res.no_listener ? " was passed to the kernel: nothing listens there yet"
+                         : " was not answered (XDP action " + std::to_string(syn->action) + ")");
     return res;
   }
   const std::vector<uint8_t>& o = syn->out;
@@ -135,7 +157,7 @@ Result<SelfTestResult> RunSelfTest(const SelfTestOptions& opts) {
     return res;
   }
   if ((o[t + 13] & 0x12) != 0x12 || Get32(o, t + 8) != kProbeIsn + 1 ||
-      Get32(o, kEth + 12) != kProbeServer || Get16(o, t + 2) != kProbeSport) {
+      std::memcmp(&o[kEth + 12], &opts.server_addr, 4) != 0 || Get16(o, t + 2) != kProbeSport) {
     res.detail = "the SYN+ACK does not answer the probe (flags, ack, address or port)";
     return res;
   }
@@ -158,10 +180,13 @@ Result<SelfTestResult> RunSelfTest(const SelfTestOptions& opts) {
     if (o[i] < 2 || i + 1 >= t + tcp_len || o[i + 1] < 2) break;
     i += o[i + 1];
   }
-  Result<Run> ack =
-      TestRun(opts.prog_fd, Frame(0x10, kProbeIsn + 1, cookie + 1, ack_opts, opts.port));
+  const uint64_t valid_before = ReasonCount(opts.counters_fd, SG_R_PASS_COOKIE_VALID);
+  Result<Run> ack = TestRun(opts.prog_fd, Frame(opts, 0x10, kProbeIsn + 1, cookie + 1, ack_opts));
   if (!ack) return ack.take_error();
-  if (ack->action != XDP_PASS) {
+  // Passed for its valid cookie, not for some other reason to pass.
+  if (ack->action != XDP_PASS ||
+      (opts.counters_fd >= 0 &&
+       ReasonCount(opts.counters_fd, SG_R_PASS_COOKIE_VALID) == valid_before)) {
     res.detail = "the program refused its own cookie (XDP action " + std::to_string(ack->action) +
                  "): check the secrets and the clock";
     return res;

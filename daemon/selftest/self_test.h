@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <string>
 
 #include "util/result.h"
@@ -15,13 +16,21 @@ namespace sg {
 
 struct SelfTestOptions {
   int prog_fd = -1;
-  uint16_t port = 0;           // a protected, engaged port
-  bool kernel_cookie = false;  // kernel-cookie mode: no listener means nothing to test yet
+  uint16_t port = 0;  // a protected, engaged port
+  // The probe is what the program answers: a frame to the interface's MAC
+  // and one of the host's IPv4 addresses (network order), from a TEST-NET
+  // client.
+  std::array<uint8_t, 6> mac{};
+  uint32_t server_addr = 0;
+  // sg_counters_map, to tell "nothing listens on the port yet" (not a fault:
+  // the SYN goes to the kernel, as it must) from a broken program.
+  int counters_fd = -1;
 };
 
 struct SelfTestResult {
   bool answered = false;      // the probe SYN got a correct SYN+ACK
   bool ack_accepted = false;  // its cookie ACK passed
+  bool no_listener = false;   // not answered: no listener on the port and address yet
   std::string detail;         // why not, in plain words
 };
 

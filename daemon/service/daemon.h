@@ -36,6 +36,7 @@
 #include "util/clock.h"
 #include "util/unique_fd.h"
 #include "watch/listener_watch.h"
+#include "watch/local_addresses.h"
 
 namespace sg {
 
@@ -106,6 +107,9 @@ class Daemon {
   void WatchInterfaces(uint64_t now_ns);
   bool Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns);
   void WatchTcFilters(uint64_t now_ns);
+  // The host's addresses and the devices' MACs into every program, when
+  // they changed (an address added or removed, a MAC set).
+  void WatchAddresses();
   // Ports on i disengaged while its TC filter is missing, engaged as the
   // detector says once it is back; logs a change.
   void HandoffInPlace(ProtectedInterface& i, bool in_place);
@@ -150,6 +154,7 @@ class Daemon {
   bool CrashKeepsProtecting() const;
   std::string CrashNote() const;
   std::vector<std::unique_ptr<ProtectedInterface>> interfaces_;
+  LocalAddressEntries local_addresses_;  // as last written to every interface
   std::map<uint16_t, PortRuntime> ports_;
   SlotMap slots_;
   std::optional<ListenerWatch> watch_;

@@ -28,6 +28,7 @@
 // (service/rtnl_events.h), within milliseconds of the kernel's event.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -54,6 +55,41 @@ void Daemon::WatchAttachments(uint64_t now_ns) {
   WatchInterfaces(now_ns);
   if (exit_code_) return;
   WatchTcFilters(now_ns);
+  WatchAddresses();
+}
+
+// An address added after the start is unprotected until it is here (its
+// SYNs go to the kernel: "destination_not_local"); one removed must stop
+// being answered for. Each tick and each rtnetlink event (addresses
+// included) dumps the list: a few entries, no parsing of events to get
+// wrong.
+void Daemon::WatchAddresses() {
+  Result<std::vector<InterfaceAddress>> dump = DumpInterfaceAddresses();
+  if (!dump) {
+    spdlog::warn("{} (the programs keep the last list; retried next second)",
+                 dump.error().message());
+    return;
+  }
+  LocalAddressEntries now = BuildLocalAddressEntries(*dump);
+  if (now != local_addresses_) {
+    bool all = true;
+    for (auto& i : interfaces_) {
+      if (Status s = i->WriteLocalAddresses(now); !s) {
+        spdlog::warn("{} (retried next second)", s.error().message());
+        all = false;
+      }
+    }
+    if (all) {
+      spdlog::info("the host's addresses changed: answering SYNs to {} IPv4 and {} IPv6 addresses",
+                   std::count_if(now.v4.begin(), now.v4.end(),
+                                 [](const auto& e) { return e.second == SG_ADDR_LOCAL; }),
+                   now.v6.size());
+      local_addresses_ = std::move(now);
+    }
+  }
+  for (auto& i : interfaces_) {
+    if (Status s = i->RefreshMac(); !s) spdlog::debug("{}", s.error().message());
+  }
 }
 
 void Daemon::WatchInterfaces(uint64_t now_ns) {
@@ -108,8 +144,7 @@ bool Daemon::Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t now_ns) 
   spdlog::info("interface {} is back (ifindex {}): protection re-attached (xdp {} mode{})",
                i.name(), i.datapath().ifindex(), ToString(i.datapath().attached_mode()),
                handoff_ == HandoffMode::kReqsk ? ", TC handoff" : "");
-  if (i.datapath().fell_back())
-    spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
+  if (i.datapath().fell_back()) spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
   return true;
 }
 

@@ -1,46 +1,10 @@
 #include "service/list_sync.h"
 
-#include <bpf/bpf.h>
-
-#include <cerrno>
 #include <cstring>
-#include <set>
-#include <string>
+
+#include "datapath/map_sync.h"
 
 namespace sg {
-
-namespace {
-
-template <class Key>
-std::string Bytes(const Key& k) {
-  return std::string(reinterpret_cast<const char*>(&k), sizeof(Key));
-}
-
-template <class Key>
-Status Sync(int fd, const std::vector<std::pair<Key, uint32_t>>& want, const char* what) {
-  for (const auto& [key, value] : want) {
-    if (bpf_map_update_elem(fd, &key, &value, BPF_ANY))
-      return Error::FromErrno(std::string("write the ") + what + " allow/deny list");
-  }
-  std::set<std::string> wanted;
-  for (const auto& w : want) wanted.insert(Bytes(w.first));
-  // Collect first: deleting while walking would restart the walk.
-  std::vector<Key> stale;
-  Key cur{}, next{};
-  const void* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    if (!wanted.count(Bytes(next))) stale.push_back(next);
-    cur = next;
-    prev = &cur;
-  }
-  for (const Key& k : stale) {
-    if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
-      return Error::FromErrno(std::string("remove an entry from the ") + what + " list");
-  }
-  return Ok();
-}
-
-}  // namespace
 
 ListEntries BuildListEntries(const std::vector<Cidr>& allow, const std::vector<Cidr>& deny) {
   ListEntries e;
@@ -63,8 +27,8 @@ ListEntries BuildListEntries(const std::vector<Cidr>& allow, const std::vector<C
 }
 
 Status SyncLists(int v4_fd, int v6_fd, const ListEntries& entries) {
-  if (Status s = Sync(v4_fd, entries.v4, "IPv4"); !s) return s;
-  return Sync(v6_fd, entries.v6, "IPv6");
+  if (Status s = SyncMap(v4_fd, entries.v4, "the IPv4 allow/deny list"); !s) return s;
+  return SyncMap(v6_fd, entries.v6, "the IPv6 allow/deny list");
 }
 
 }  // namespace sg

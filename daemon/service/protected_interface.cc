@@ -131,6 +131,17 @@ Result<sg_port_stats> ProtectedInterface::PortStats(uint32_t slot) const {
   return st;
 }
 
+Status ProtectedInterface::WriteLocalAddresses(const LocalAddressEntries& entries) {
+  if (Status s = dp_->WriteLocalAddresses(entries); !s)
+    return s.take_error().Context(setup_.ifname);
+  return Ok();
+}
+
+Status ProtectedInterface::RefreshMac() {
+  if (missing() || dp_->ifindex() == 0) return Ok();
+  return dp_->WriteInterface(setup_.ifname, dp_->ifindex());
+}
+
 Status ProtectedInterface::Attach(XdpMode mode) {
   if (setup_.handoff == HandoffMode::kReqsk) {
     if (Status s = dp_->AttachTc(setup_.ifname); !s) return s;

@@ -49,6 +49,11 @@ class ProtectedInterface {
   // The tries first, then the flag that makes the program look them up
   // (and the other way round when the lists empty).
   Status WriteLists(const ListEntries& entries);
+  // The host's addresses for the program's destination and source checks.
+  Status WriteLocalAddresses(const LocalAddressEntries& entries);
+  // The device's MAC address into the program again (it may have changed);
+  // nothing while the device is missing.
+  Status RefreshMac();
   // Writes every configured port, clears the slots in `fresh`, and
   // unprotects `removed` ports. engaged(port) is the detector's state.
   Status WritePorts(const std::vector<PortConfig>& ports, const SlotMap& slots,

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sg {
@@ -31,10 +32,13 @@ Result<RtnlEvents> RtnlEvents::Open() {
   // numbers (the RTMGRP_* bitmask of bind() is the legacy spelling).
   if (mnl_socket_bind(raw, 0, MNL_SOCKET_AUTOPID) < 0)
     return Error::FromErrno("bind the rtnetlink event socket");
-  for (int group : {RTNLGRP_LINK, RTNLGRP_TC}) {
+  const std::pair<int, const char*> groups[] = {{RTNLGRP_LINK, "RTNLGRP_LINK"},
+                                                {RTNLGRP_TC, "RTNLGRP_TC"},
+                                                {RTNLGRP_IPV4_IFADDR, "RTNLGRP_IPV4_IFADDR"},
+                                                {RTNLGRP_IPV6_IFADDR, "RTNLGRP_IPV6_IFADDR"}};
+  for (auto [group, name] : groups) {
     if (mnl_socket_setsockopt(raw, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
-      return Error::FromErrno(std::string("join rtnetlink group ") +
-                              (group == RTNLGRP_LINK ? "RTNLGRP_LINK" : "RTNLGRP_TC"));
+      return Error::FromErrno(std::string("join rtnetlink group ") + name);
   }
   return ev;
 }

@@ -1,12 +1,14 @@
-// An rtnetlink socket subscribed to link and tc changes in the daemon's
-// network namespace (RTNLGRP_LINK, RTNLGRP_TC), for Loop()'s poll set.
+// An rtnetlink socket subscribed to link, tc and address changes in the
+// daemon's network namespace (RTNLGRP_LINK, RTNLGRP_TC, RTNLGRP_IPV4_IFADDR,
+// RTNLGRP_IPV6_IFADDR), for Loop()'s poll set.
 //
 // Why: the interface watch and the TC filter watch sample the kernel once a
 // second. A protected interface deleted, or our TC filter removed (`tc qdisc
 // del dev X clsact`), leaves XDP answering SYNs with cookies whose ACKs then
 // find no handoff: every new connection is reset until the next check. The
 // kernel announces each such change on these groups, so the daemon runs the
-// same checks within milliseconds. The messages are not parsed: any of them
+// same checks within milliseconds; an address added or removed changes
+// which destinations the XDP program answers for (Daemon::WatchAddresses). The messages are not parsed: any of them
 // only means "look now"; the checks read the kernel's state themselves, so
 // a lost message (ENOBUFS) or an unrelated one costs one check, nothing
 // more. Without this socket the 1-second tick still does everything.
@@ -23,7 +25,7 @@ namespace sg {
 
 class RtnlEvents {
  public:
-  // A nonblocking, close-on-exec socket joined to RTNLGRP_LINK and RTNLGRP_TC.
+  // A nonblocking, close-on-exec socket joined to the groups above.
   static Result<RtnlEvents> Open();
 
   int fd() const;

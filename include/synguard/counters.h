@@ -26,6 +26,9 @@
 	X(PASS_MULTIBUF, "pass", "multi_buffer")                                                    \
 	X(PASS_NO_KEY, "pass", "no_cookie_source")                                                  \
 	X(PASS_ERROR, "pass", "resize_failed")                                                      \
+	X(PASS_NOT_OUR_MAC, "pass", "destination_mac_not_ours")                                     \
+	X(PASS_DST_NOT_UNICAST, "pass", "destination_not_unicast")                                  \
+	X(PASS_DST_NOT_LOCAL, "pass", "destination_not_local")                                      \
 	/* XDP: answered */                                                                         \
 	X(TX_SYNACK, "tx", "syncookie_synack")                                                      \
 	/* XDP: dropped */                                                                          \
@@ -35,6 +38,11 @@
 	X(DROP_UNKNOWN_KEY, "drop", "cookie_unknown_key")                                           \
 	X(DROP_KERNEL_COOKIE, "drop", "kernel_cookie_invalid")                                      \
 	X(DROP_ERROR, "drop", "rewrite_failed")                                                     \
+	X(DROP_SRC_NOT_UNICAST, "drop", "source_not_unicast")                                       \
+	X(DROP_SRC_LOCAL, "drop", "source_is_local")                                                \
+	X(DROP_SYN_FRAGMENT, "drop", "syn_fragment")                                                \
+	X(DROP_SYN_EXTHDR, "drop", "syn_ipv6_extension_header")                                     \
+	X(DROP_SYN_MULTIBUF, "drop", "syn_multi_buffer")                                            \
 	/* TC ingress: handoff of valid cookie ACKs to the listener */                             \
 	X(HANDOFF_OK, "handoff", "ok")                                                              \
 	X(HANDOFF_SOCKET, "handoff", "existing_socket")                                             \
@@ -48,6 +56,10 @@ enum sg_reason {
 #undef SG_REASON_ENUM
 	SG_R_MAX
 };
+
+/* The XDP drop reasons are one run of the list (bpf/lib/verdict.h). */
+#define SG_R_DROP_FIRST SG_R_DROP_DENYLIST
+#define SG_R_DROP_LAST	SG_R_DROP_SYN_MULTIBUF
 
 #if !defined(__bpf__)
 /* Label values for metrics and status; index with enum sg_reason. */

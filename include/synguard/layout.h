@@ -144,6 +144,37 @@ struct sg_port_stats {
 	__u64 ack_invalid;    /* ACKs without socket and with a bad cookie, dropped */
 };
 
+/*
+ * sg_iface_map's one value: the device this program object is attached to
+ * (each protected interface loads its own). A SYN+ACK answers only frames
+ * sent to this MAC: a frame to another host's MAC (promiscuous mode, a
+ * bridge port) or to a group address is not this host's to answer. The
+ * loader writes it before attaching; all zero: no check (a device without
+ * an Ethernet address).
+ */
+struct sg_iface {
+	__u8 mac[6];
+	__u16 pad;
+	__u32 ifindex;
+};
+
+/*
+ * The host's own addresses, as the daemon reads them from rtnetlink (every
+ * address of every interface in its network namespace, loopback and
+ * tentative IPv6 addresses left out): a SYN is answered only when its
+ * destination is SG_ADDR_LOCAL, and refused when its source is either kind
+ * (a "land" SYN, or a subnet's broadcast address as the source).
+ * sg_local_v4_map's key is the address in network order; sg_local_v6_map's
+ * is struct sg_addr6.
+ */
+#define SG_MAX_LOCAL_ADDRESSES 4096 /* per family; more are logged and left out */
+#define SG_ADDR_LOCAL	  1u
+#define SG_ADDR_BROADCAST 2u
+
+struct sg_addr6 {
+	__u8 addr[16];
+};
+
 /* Allow/deny LPM trie keys; the value is one of SG_LIST_*. */
 struct sg_lpm_v4 {
 	__u32 prefixlen;

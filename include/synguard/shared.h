@@ -6,6 +6,7 @@
 #include "types.h"
 #include "siphash.h"
 #include "layout.h"
+#include "address.h"
 #include "counters.h"
 #include "cookie.h"
 #include "tcp_options.h"

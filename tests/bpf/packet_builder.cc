@@ -98,6 +98,8 @@ std::vector<uint8_t> BuildIpv6(const PacketSpec& s, const std::vector<uint8_t>& 
   if (s.ipv6_ext_header) {
     // Next header, length 0 (8 bytes), and a PadN option filling the rest.
     ext = {s.protocol, 0, 1, 4, 0, 0, 0, 0};
+    if (s.ipv6_ext_body)
+      std::copy(s.ipv6_ext_body->begin(), s.ipv6_ext_body->end(), ext.begin() + 2);
   }
   std::vector<uint8_t> ip;
   Put32(ip, static_cast<uint32_t>(s.ip_version.value_or(6)) << 28);

@@ -90,6 +90,10 @@ struct PacketSpec {
   std::vector<uint8_t> ip_options;  // IPv4; padded to 4 bytes with EOL
   // IPv6: an 8-byte extension header of this type in front of the L4 header.
   std::optional<uint8_t> ipv6_ext_header;
+  // Its six bytes after next header and length; default a PadN option (for
+  // a fragment header: offset 32, more fragments; for a routing header:
+  // segments left 4).
+  std::optional<std::array<uint8_t, 6>> ipv6_ext_body;
 
   uint16_t sport = 40000;
   uint16_t dport = 80;

@@ -2,7 +2,13 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -26,9 +32,61 @@ uint64_t MonotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// BPF_PROG_TEST_RUN looks sockets up in the caller's network namespace. The
+// tests get one of their own (unshare, as root): listeners on the rows'
+// ports there, and no listener of the machine's in the way.
+sg::Status EnterPrivateNetns() {
+  static bool entered = false;
+  if (entered) return sg::Ok();
+  if (unshare(CLONE_NEWNET))
+    return sg::Error::FromErrno("unshare a network namespace for the tests");
+  sg::UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  req.ifr_flags = IFF_UP;
+  if (!sock.valid() || ioctl(sock.get(), SIOCSIFFLAGS, &req))
+    return sg::Error::FromErrno("bring lo up in the tests' network namespace");
+  // The rows' client and server (SynV4, SynV6) on lo, so that a row can
+  // open a real connection between them.
+  for (const char* cmd : {"ip addr add 10.0.0.1/32 dev lo", "ip addr add 10.0.0.2/32 dev lo",
+                          "ip -6 addr add 2001:db8::1/128 dev lo nodad",
+                          "ip -6 addr add 2001:db8::2/128 dev lo nodad"}) {
+    if (std::system(cmd) != 0) return sg::Error(std::string("in the tests' namespace: ") + cmd);
+  }
+  entered = true;
+  return sg::Ok();
+}
+
+// A listener on [::] (IPv6 only) and one on 0.0.0.0 at port.
+sg::Status Listen(uint16_t port, std::vector<sg::UniqueFd>& keep) {
+  for (int af : {AF_INET, AF_INET6}) {
+    sg::UniqueFd fd(socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return sg::Error::FromErrno("socket for a test listener");
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(sockaddr_in);
+    if (af == AF_INET6) {
+      int one = 1;
+      setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(port);
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      a->sin_port = htons(port);
+    }
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) || listen(fd.get(), 16))
+      return sg::Error::FromErrno("listen on test port " + std::to_string(port));
+    keep.push_back(std::move(fd));
+  }
+  return sg::Ok();
+}
+
 }  // namespace
 
 sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
+  if (sg::Status s = EnterPrivateNetns(); !s) return s.take_error();
   sg::DatapathOptions opts{.handoff = sg::HandoffMode::kReqsk, .pin_dir = {}};
   // SG_XDP_BUILD=compat (CTest's "compat." entries): the build for kernels
   // without bpf_loop, loaded as plain XDP, as 5.10 to 5.16 run it.
@@ -40,6 +98,9 @@ sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
   if (!dp) return dp.take_error().Context("load the XDP program for packet tests");
   std::unique_ptr<XdpFixture> f(new XdpFixture());
   f->dp_ = std::move(*dp);
+  for (uint16_t port : kListeningPorts) {
+    if (sg::Status s = Listen(port, f->listeners_); !s) return s.take_error();
+  }
   if (sg::Status s = f->Reset(); !s) return s.take_error();
   return f;
 }
@@ -85,7 +146,47 @@ sg::Status XdpFixture::Reset() {
   for (uint16_t port : std::vector<uint16_t>(ports_))
     if (sg::Status s = SetPort(port, 0); !s) return s;
   ports_.clear();
+  if (sg::Status s = SetLocalAddresses(DefaultLocalAddresses()); !s) return s;
+  if (sg::Status s = SetInterfaceMac(DefaultServerMac()); !s) return s;
   return ClearLists();
+}
+
+std::vector<std::string> XdpFixture::DefaultLocalAddresses() {
+  // The rows' server (SynV4/SynV6's destination). Its client's address is
+  // on lo too, for the rows with a real connection, but not "local" to the
+  // program: a SYN from it is a client's.
+  return {"10.0.0.2", "2001:db8::2"};
+}
+
+Mac XdpFixture::DefaultServerMac() { return PacketSpec().eth_dst; }
+
+sg::Status XdpFixture::SetLocalAddresses(const std::vector<std::string>& local,
+                                         const std::vector<std::string>& broadcast) {
+  sg::LocalAddressEntries e;
+  auto add = [&e](const std::string& text, uint32_t kind) {
+    const IpAddr a = Ip(text);
+    if (text.find(':') == std::string::npos) {
+      uint32_t v4 = 0;
+      std::memcpy(&v4, a.data(), 4);
+      e.v4.push_back({v4, kind});
+    } else {
+      std::array<uint8_t, 16> v6{};
+      std::memcpy(v6.data(), a.data(), 16);
+      e.v6.push_back({v6, kind});
+    }
+  };
+  for (const std::string& a : local) add(a, SG_ADDR_LOCAL);
+  for (const std::string& a : broadcast) add(a, SG_ADDR_BROADCAST);
+  return dp_->WriteLocalAddresses(e);
+}
+
+sg::Status XdpFixture::SetInterfaceMac(const Mac& mac) {
+  sg_iface id{};
+  std::memcpy(id.mac, mac.data(), 6);
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(dp_->xdp()->maps.sg_iface_map), &zero, &id, BPF_ANY))
+    return sg::Error::FromErrno("write the interface map");
+  return sg::Ok();
 }
 
 sg::Status XdpFixture::SetConfig(const sg_config& cfg) {

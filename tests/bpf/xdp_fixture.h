@@ -11,12 +11,14 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "datapath/datapath.h"
 #include "packet_builder.h"
 #include "synguard/shared.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace sg::test {
 
@@ -46,6 +48,17 @@ class XdpFixture {
   sg::Status SetConfig(const sg_config& cfg);
   const sg_secrets& secrets() const { return secrets_; }
   sg::Status SetSecrets(const sg_secrets& secrets);
+  // Ports with a listener (0.0.0.0 and [::]) in the tests' own network
+  // namespace, which Load() enters: a SYN is answered only where one listens.
+  static constexpr uint16_t kListeningPorts[] = {80, 8080};
+  // The host's addresses (SG_ADDR_LOCAL, SG_ADDR_BROADCAST) and the
+  // interface's MAC, as the daemon writes them; Reset() restores these.
+  static std::vector<std::string> DefaultLocalAddresses();
+  static Mac DefaultServerMac();
+  sg::Status SetLocalAddresses(const std::vector<std::string>& local,
+                               const std::vector<std::string>& broadcast = {});
+  sg::Status SetInterfaceMac(const Mac& mac);
+
   // flags: SG_PORT_*; 0 removes the port.
   sg::Status SetPort(uint16_t port, uint32_t flags);
   // One allow/deny entry; the address family is taken from ipv6.
@@ -67,6 +80,7 @@ class XdpFixture {
   sg_config cfg_{};
   sg_secrets secrets_{};
   std::vector<uint16_t> ports_;  // written since the last Reset()
+  std::vector<sg::UniqueFd> listeners_;
 };
 
 }  // namespace sg::test
