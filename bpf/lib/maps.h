@@ -71,6 +71,14 @@ struct {
 	__type(value, struct sg_iface);
 } sg_iface_map SEC(".maps");
 
+/* The host's addresses, when few (struct sg_local_fast). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_local_fast);
+} sg_local_fast_map SEC(".maps");
+
 /* The host's addresses: SG_ADDR_LOCAL or SG_ADDR_BROADCAST (layout.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

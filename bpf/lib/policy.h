@@ -48,12 +48,34 @@ SG_INLINE __u32 sg_list_lookup(const struct sg_tuple *t)
 /* SG_ADDR_LOCAL, SG_ADDR_BROADCAST, or 0 when addr is not this host's. */
 SG_INLINE __u32 sg_local_kind(__u8 family, const __u32 *addr)
 {
-	__u32 *kind;
+	__u32 zero = 0, *kind;
+	const struct sg_local_fast *f = bpf_map_lookup_elem(&sg_local_fast_map, &zero);
+	int i;
 
-	if (family == SG_AF_INET6)
+	if (family == SG_AF_INET6) {
+		if (f && !f->v6_more) {
+			SG_UNROLL
+			for (i = 0; i < SG_LOCAL_FAST; i++) {
+				const __u32 *e = (const __u32 *)f->v6[i].addr;
+
+				if (e[0] == addr[0] && e[1] == addr[1] && e[2] == addr[2] &&
+				    e[3] == addr[3])
+					return f->v6_kind[i];
+			}
+			return 0;
+		}
 		kind = bpf_map_lookup_elem(&sg_local_v6_map, addr);
-	else
+	} else {
+		if (f && !f->v4_more) {
+			SG_UNROLL
+			for (i = 0; i < SG_LOCAL_FAST; i++) {
+				if (f->v4[i] == addr[0])
+					return f->v4_kind[i];
+			}
+			return 0;
+		}
 		kind = bpf_map_lookup_elem(&sg_local_v4_map, addr);
+	}
 	return kind ? *kind : 0;
 }
 

@@ -103,6 +103,7 @@ Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
       {xdp->maps.sg_iface_map, tc->maps.sg_iface_map},
       {xdp->maps.sg_local_v4_map, tc->maps.sg_local_v4_map},
       {xdp->maps.sg_local_v6_map, tc->maps.sg_local_v6_map},
+      {xdp->maps.sg_local_fast_map, tc->maps.sg_local_fast_map},
   };
   for (const auto& p : pairs) {
     int err = bpf_map__reuse_fd(p.to, bpf_map__fd(p.from));
@@ -503,11 +504,30 @@ Status Datapath::WriteLocalAddresses(const LocalAddressEntries& entries) {
     std::memcpy(key.addr, addr.data(), 16);
     v6.push_back({key, kind});
   }
+  // The hash maps first: a family that outgrows the fast copy is looked up
+  // there as soon as its *_more flag is set.
   if (Status s =
           SyncMap(bpf_map__fd(xdp_->maps.sg_local_v4_map), entries.v4, "the host's IPv4 addresses");
       !s)
     return s;
-  return SyncMap(bpf_map__fd(xdp_->maps.sg_local_v6_map), v6, "the host's IPv6 addresses");
+  if (Status s = SyncMap(bpf_map__fd(xdp_->maps.sg_local_v6_map), v6, "the host's IPv6 addresses");
+      !s)
+    return s;
+  sg_local_fast fast{};
+  fast.v4_more = entries.v4.size() > SG_LOCAL_FAST;
+  fast.v6_more = v6.size() > SG_LOCAL_FAST;
+  for (size_t i = 0; i < entries.v4.size() && !fast.v4_more; ++i) {
+    fast.v4[i] = entries.v4[i].first;
+    fast.v4_kind[i] = entries.v4[i].second;
+  }
+  for (size_t i = 0; i < v6.size() && !fast.v6_more; ++i) {
+    fast.v6[i] = v6[i].first;
+    fast.v6_kind[i] = v6[i].second;
+  }
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(xdp_->maps.sg_local_fast_map), &zero, &fast, BPF_ANY))
+    return Error::FromErrno("write the host's addresses (sg_local_fast_map)");
+  return Ok();
 }
 
 }  // namespace sg

@@ -175,6 +175,25 @@ struct sg_addr6 {
 	__u8 addr[16];
 };
 
+/*
+ * The same addresses for the common host with a few of them: sg_local_fast_map's
+ * one value, scanned in a few instructions where a hash lookup costs tens of
+ * nanoseconds per SYN (two per SYN: destination and source). Unused entries
+ * are zero (an address the form checks refuse before any lookup). A family
+ * with more than SG_LOCAL_FAST addresses sets its *_more flag: the program
+ * then looks that family up in the hash map, which always holds them all.
+ */
+#define SG_LOCAL_FAST 8
+
+struct sg_local_fast {
+	__u32 v4[SG_LOCAL_FAST]; /* network order */
+	__u32 v4_kind[SG_LOCAL_FAST];
+	struct sg_addr6 v6[SG_LOCAL_FAST];
+	__u32 v6_kind[SG_LOCAL_FAST];
+	__u32 v4_more;
+	__u32 v6_more;
+};
+
 /* Allow/deny LPM trie keys; the value is one of SG_LIST_*. */
 struct sg_lpm_v4 {
 	__u32 prefixlen;

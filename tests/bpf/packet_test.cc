@@ -657,8 +657,8 @@ std::vector<Row> Table() {
               pass, SG_R_PASS_NOT_OUR_MAC),
       // A device without an Ethernet address: no MAC to check.
       Answer("v4_syn_no_mac_check_without_one",
-             With(Syn(v4, none), [](PacketSpec& p) { p.eth_dst = {2, 0, 0, 0, 0, 0x99}; }),
-             Offer(), [](XdpFixture& fx) { ASSERT_TRUE(fx.SetInterfaceMac(Mac{}).ok()); }),
+             With(Syn(v4, none), [](PacketSpec& p) { p.eth_dst = {2, 0, 0, 0, 0, 0x99}; }), Offer(),
+             [](XdpFixture& fx) { ASSERT_TRUE(fx.SetInterfaceMac(Mac{}).ok()); }),
   };
   auto dst = [&](const std::string& name, const std::string& addr, sg_reason reason) {
     const bool is6 = addr.find(':') != std::string::npos;
@@ -710,6 +710,32 @@ std::vector<Row> Table() {
   src("v6_src_multicast", "ff02::1", SG_R_DROP_SRC_NOT_UNICAST);
   src("v6_src_v4_mapped", "::ffff:10.0.0.1", SG_R_DROP_SRC_NOT_UNICAST);
   src("v6_src_land", "2001:db8::2", SG_R_DROP_SRC_LOCAL);
+  // A host with more addresses than the program's fast copy holds: looked
+  // up in the hash maps instead, with the same answers.
+  const Setup many_addresses = [](XdpFixture& fx) {
+    std::vector<std::string> local;
+    for (int i = 10; i < 20; ++i) {
+      local.push_back("192.0.2." + std::to_string(i));
+      local.push_back("2001:db8:1::" + std::to_string(i));
+    }
+    local.push_back("10.0.0.2");
+    local.push_back("2001:db8::2");
+    ASSERT_TRUE(fx.SetLocalAddresses(local, {"10.0.0.255"}).ok());
+  };
+  rows.push_back(Answer("v4_many_addresses", Syn(v4, linux_set), linux_offer, many_addresses));
+  rows.push_back(Answer("v6_many_addresses", Syn(v6, linux_set6), linux_offer6, many_addresses));
+  rows.push_back(
+      Verdict("v4_many_addresses_other_host",
+              With(Syn(v4, linux_set), [](PacketSpec& p) { p.daddr = Ip("192.0.2.99"); }), pass,
+              SG_R_PASS_DST_NOT_LOCAL, many_addresses));
+  rows.push_back(
+      Verdict("v6_many_addresses_land",
+              With(Syn(v6, linux_set6), [](PacketSpec& p) { p.saddr = Ip("2001:db8:1::15"); }),
+              drop, SG_R_DROP_SRC_LOCAL, many_addresses));
+  rows.push_back(
+      Verdict("v4_many_addresses_broadcast_source",
+              With(Syn(v4, linux_set), [](PacketSpec& p) { p.saddr = Ip("10.0.0.255"); }), drop,
+              SG_R_DROP_SRC_LOCAL, many_addresses));
   rows.insert(
       rows.end(),
       {
