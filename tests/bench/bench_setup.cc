@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -26,27 +27,50 @@ Status EnterPrivateNetns() {
   if (ioctl(fd.get(), SIOCGIFFLAGS, &ifr) < 0) return Error::FromErrno("read the flags of lo");
   ifr.ifr_flags |= IFF_UP;
   if (ioctl(fd.get(), SIOCSIFFLAGS, &ifr) < 0) return Error::FromErrno("bring up lo");
+  // The bench's client and server (BenchClient, BenchServer) on lo: synguard
+  // answers only a unicast client, to one of the host's addresses, not
+  // loopback.
+  for (const char* cmd : {"ip addr add 10.0.0.1/32 dev lo", "ip addr add 10.0.0.2/32 dev lo",
+                          "ip -6 addr add 2001:db8::1/128 dev lo nodad",
+                          "ip -6 addr add 2001:db8::2/128 dev lo nodad"}) {
+    if (std::system(cmd) != 0) return Error(std::string("in the bench's namespace: ") + cmd);
+  }
   return Ok();
+}
+
+Addr BenchClient(bool v6) {
+  Addr a{.v6 = v6, .bytes = {}};
+  inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "2001:db8::1" : "10.0.0.1", a.bytes.data());
+  return a;
+}
+
+Addr BenchServer(bool v6) {
+  Addr a{.v6 = v6, .bytes = {}};
+  inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "2001:db8::2" : "10.0.0.2", a.bytes.data());
+  return a;
 }
 
 Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port, bool v6) {
   LoopbackConnection c;
-  sockaddr_storage ss{};
-  socklen_t alen;
-  const std::string where = std::string(v6 ? "[::1]:" : "127.0.0.1:") + std::to_string(port);
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    a->sin6_addr = in6addr_loopback;
-    alen = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    alen = sizeof(*a);
-  }
+  auto sockaddr_of = [v6](const Addr& a, uint16_t p, sockaddr_storage& ss) -> socklen_t {
+    ss = {};
+    if (v6) {
+      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      s6->sin6_family = AF_INET6;
+      s6->sin6_port = htons(p);
+      std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
+      return sizeof(*s6);
+    }
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(p);
+    std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
+    return sizeof(*s4);
+  };
+  sockaddr_storage ss{}, cs{};
+  const socklen_t alen = sockaddr_of(BenchServer(v6), port, ss);
+  const socklen_t clen = sockaddr_of(BenchClient(v6), 0, cs);
+  const std::string where = std::string(v6 ? "[2001:db8::2]:" : "10.0.0.2:") + std::to_string(port);
   const int family = v6 ? AF_INET6 : AF_INET;
   auto* addr = reinterpret_cast<sockaddr*>(&ss);
   c.listener.reset(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -59,6 +83,8 @@ Result<LoopbackConnection> OpenLoopbackConnection(uint16_t port, bool v6) {
   if (listen(c.listener.get(), 16)) return Error::FromErrno("listen on " + where);
   c.client.reset(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!c.client.valid()) return Error::FromErrno("open the client socket");
+  if (bind(c.client.get(), reinterpret_cast<sockaddr*>(&cs), clen))
+    return Error::FromErrno("bind the client");
   // No XDP program is attached to lo: this handshake is the kernel's own.
   if (connect(c.client.get(), addr, alen)) return Error::FromErrno("connect to " + where);
   c.server.reset(accept4(c.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -90,6 +116,17 @@ Result<std::unique_ptr<Harness>> Harness::Create(uint16_t port) {
   if (Status s = h->dp_->WriteSecrets(secrets); !s) return s.take_error();
   sg_port p{.flags = SG_PORT_PROTECTED | SG_PORT_ENGAGED, .stats_slot = 0};
   if (Status s = h->dp_->WritePort(port, p); !s) return s.take_error();
+  // The host's addresses and the interface's MAC, as the daemon writes them.
+  LocalAddressEntries local;
+  uint32_t v4 = 0;
+  std::memcpy(&v4, BenchServer(false).bytes.data(), 4);
+  local.v4.push_back({v4, SG_ADDR_LOCAL});
+  local.v6.push_back({BenchServer(true).bytes, SG_ADDR_LOCAL});
+  if (Status s = h->dp_->WriteLocalAddresses(local); !s) return s.take_error();
+  sg_iface iface{.mac = {0x02, 0, 0, 0, 0, 0x02}, .pad = 0, .ifindex = 1};
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(h->dp_->xdp()->maps.sg_iface_map), &zero, &iface, BPF_ANY))
+    return Error::FromErrno("write the interface map");
 
   h->progs_ = Skeleton<bench_progs>(bench_progs__open_and_load(), bench_progs__destroy);
   if (!h->progs_) return Error::FromErrno("load the benchmark's BPF programs");

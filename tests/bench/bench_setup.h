@@ -23,6 +23,11 @@ Status EnterPrivateNetns();
 
 // A listener on 127.0.0.1:port (v6: [::1]:port) and one established
 // connection to it.
+// The bench's client and server addresses, on lo in its namespace
+// (EnterPrivateNetns): 10.0.0.1 -> 10.0.0.2, 2001:db8::1 -> 2001:db8::2.
+Addr BenchClient(bool v6);
+Addr BenchServer(bool v6);
+
 struct LoopbackConnection {
   UniqueFd listener, client, server;
   uint16_t client_port = 0;  // host order

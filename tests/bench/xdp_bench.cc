@@ -158,8 +158,8 @@ struct FamilyPackets {
 };
 
 Result<FamilyPackets> MakePackets(Harness& h, const LoopbackConnection& conn, bool v6) {
-  Addr client = v6 ? Ipv6Loopback() : Ipv4(127, 0, 0, 2);
-  Addr server = v6 ? Ipv6Loopback() : Ipv4(127, 0, 0, 1);
+  Addr client = BenchClient(v6);
+  Addr server = BenchServer(v6);
   TcpSegment syn{.src = client,
                  .dst = server,
                  .sport = 40000,
@@ -170,7 +170,7 @@ Result<FamilyPackets> MakePackets(Harness& h, const LoopbackConnection& conn, bo
   TcpSegment open = syn;
   open.dport = kOpenPort;
   // The real connection's 4-tuple, as its client would send a bare ACK.
-  TcpSegment est{.src = server,
+  TcpSegment est{.src = client,
                  .dst = server,
                  .sport = conn.client_port,
                  .dport = kPort,
