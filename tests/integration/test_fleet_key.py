@@ -82,6 +82,9 @@ class FleetKeyTest(testing.LabTestCase):
                             f"handoff: reqsk\n"
                             f"secrets: {{source: key_file, key_file: {key}}}\n")
                 self.start(lab, path)
+            # Both servers listen, as a fleet does: synguard answers a SYN
+            # only for a port with a listener.
+            srv_a = EchoServer(a, 1, nbytes=10, timeout_ms=5000).start()
             srv = EchoServer(b, 1, nbytes=10, timeout_ms=5000).start()
             cb = counters.SynguardCounters(b)
             before = cb.read()
@@ -106,6 +109,7 @@ class FleetKeyTest(testing.LabTestCase):
             self.assertEqual(after.get("HANDOFF_OK", 0),
                              before.get("HANDOFF_OK", 0) + 1, after)
             srv.stop()
+            srv_a.stop()
 
 
 if __name__ == "__main__":
