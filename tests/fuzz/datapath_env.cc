@@ -281,6 +281,30 @@ void DatapathEnv::Init() {
       bpf_map_update_elem(dp_->lists_v6_fd(), &a6, &allow, BPF_ANY))
     Die(std::string("fill the allow/deny lists: ") + strerror(errno));
 
+  // The host's addresses and the interface's MAC, as the daemon writes them.
+  // Loopback counts as local here: the real sockets live on lo, the "wire"
+  // of a test run.
+  sg::LocalAddressEntries local;
+  auto v4 = [](const uint8_t* a) {
+    uint32_t w = 0;
+    std::memcpy(&w, a, 4);
+    return w;
+  };
+  local.v4 = {{v4(kServerV4), SG_ADDR_LOCAL},
+              {v4(kLoopbackV4), SG_ADDR_LOCAL},
+              {v4(kServerBroadcastV4), SG_ADDR_BROADCAST}};
+  for (const uint8_t* a : {kServerV6, kLo6}) {
+    std::array<uint8_t, 16> w{};
+    std::memcpy(w.data(), a, 16);
+    local.v6.push_back({w, SG_ADDR_LOCAL});
+  }
+  if (sg::Status s = dp_->WriteLocalAddresses(local); !s) Die(s.error().message());
+  sg_iface iface{};
+  std::memcpy(iface.mac, ServerMac().data(), 6);
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(dp_->xdp()->maps.sg_iface_map), &zero, &iface, BPF_ANY))
+    Die(std::string("write the interface map: ") + strerror(errno));
+
   OpenListener(false, true, kWildcardListenPort);
   OpenListener(true, true, kWildcardListenPort);
   OpenListener(false, false, kLoopbackPort);
@@ -320,6 +344,21 @@ bool DatapathEnv::IsEstablished(std::span<const uint8_t> saddr, std::span<const 
   }
   return v4_established_ && std::memcmp(saddr.data(), kLoopbackV4, 4) == 0 &&
          std::memcmp(daddr.data(), kLoopbackV4, 4) == 0;
+}
+
+uint32_t DatapathEnv::LocalKind(std::span<const uint8_t> addr, bool ipv6) {
+  if (ipv6)
+    return std::memcmp(addr.data(), kServerV6, 16) == 0 || std::memcmp(addr.data(), kLo6, 16) == 0
+               ? SG_ADDR_LOCAL
+               : 0;
+  if (std::memcmp(addr.data(), kServerV4, 4) == 0 || std::memcmp(addr.data(), kLoopbackV4, 4) == 0)
+    return SG_ADDR_LOCAL;
+  return std::memcmp(addr.data(), kServerBroadcastV4, 4) == 0 ? SG_ADDR_BROADCAST : 0;
+}
+
+const std::array<uint8_t, 6>& DatapathEnv::ServerMac() {
+  static const std::array<uint8_t, 6> mac = test::PacketSpec().eth_dst;
+  return mac;
 }
 
 bool DatapathEnv::HasListener(std::span<const uint8_t> daddr, uint16_t dport, bool ipv6) const {

@@ -101,6 +101,11 @@ class DatapathEnv {
   // The 4-tuple (as the server sees it) of a real established connection.
   bool IsEstablished(std::span<const uint8_t> saddr, std::span<const uint8_t> daddr, uint16_t sport,
                      uint16_t dport, bool ipv6) const;
+  // The host's addresses as the program's maps hold them (written by Init()
+  // as the daemon would): SG_ADDR_LOCAL, SG_ADDR_BROADCAST or 0.
+  static uint32_t LocalKind(std::span<const uint8_t> addr, bool ipv6);
+  // The interface's MAC in the program's map: a SYN+ACK only for frames to it.
+  static const std::array<uint8_t, 6>& ServerMac();
   // A listening socket would take a connection to daddr:dport.
   bool HasListener(std::span<const uint8_t> daddr, uint16_t dport, bool ipv6) const;
   // kernel-cookie: how long ago this process saw the program answer a SYN

@@ -24,6 +24,9 @@ inline constexpr uint16_t kWildcardListenPort = kEngagedPort;
 // The usual client and server (10.0.0.1 -> 10.0.0.2, 2001:db8::1 -> ::2).
 inline constexpr uint8_t kClientV4[4] = {10, 0, 0, 1};
 inline constexpr uint8_t kServerV4[4] = {10, 0, 0, 2};
+inline constexpr uint8_t kServerBroadcastV4[4] = {10, 0, 0, 255};  // its subnet's broadcast
+inline constexpr uint8_t kServerV6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                                          0,    0,    0,    0,    0, 0, 0, 2};  // 2001:db8::2
 inline constexpr uint8_t kLoopbackV4[4] = {127, 0, 0, 1};
 // Denylisted: 192.0.2.0/24 and 2001:db8:dead::/48. Allowlisted: 198.51.100.7
 // and 2001:db8:beef::7.

@@ -35,7 +35,8 @@ class Checker {
   void Check() {
     CheckVerdictAndCounter();
     uint32_t want = ExpectedReason();
-    bool ok = reason_ == want || (want == kAnyParseReason && IsParseReason(reason_)) ||
+    bool ok = reason_ == want ||
+              (want == kAnyParseReason && (IsParseReason(reason_) || IsOddSynDrop(reason_))) ||
               (want == kAnyKernelCookieReason &&
                (reason_ == SG_R_PASS_COOKIE_VALID || reason_ == SG_R_DROP_KERNEL_COOKIE));
     if (!ok)
@@ -72,6 +73,37 @@ class Checker {
   static bool IsParseReason(uint32_t r) {
     return r == SG_R_PASS_NOT_IP || r == SG_R_PASS_NOT_TCP || r == SG_R_PASS_MALFORMED ||
            r == SG_R_PASS_FRAGMENT || r == SG_R_PASS_IPV6_EXTHDR;
+  }
+
+  // What the program may do with a SYN it will not answer for its form (a
+  // first fragment, IPv6 extension headers): drop it while its port is
+  // engaged, or as the denylist says.
+  static bool IsOddSynDrop(uint32_t r) {
+    return r == SG_R_DROP_SYN_FRAGMENT || r == SG_R_DROP_SYN_EXTHDR || r == SG_R_DROP_DENYLIST;
+  }
+
+  // An address no single host has, written from RFC 6890 / RFC 4291 rather
+  // than from include/synguard/address.h: 0.0.0.0/8, 224.0.0.0/4 and up;
+  // ::, ff00::/8, ::ffff:0:0/96. Loopback counts for a source only.
+  bool NotUnicast(std::span<const uint8_t> a, bool source) const {
+    if (!v_.ipv6) return a[0] == 0 || a[0] >= 224 || (source && a[0] == 127);
+    if (a[0] == 0xff) return true;
+    static const uint8_t zero10[10] = {};
+    if (std::memcmp(a.data(), zero10, 10) != 0) return false;
+    if (a[10] == 0xff && a[11] == 0xff) return true;  // IPv4-mapped
+    bool low_zero = std::all_of(a.begin() + 10, a.begin() + 15, [](uint8_t b) { return b == 0; });
+    if (low_zero && a[15] == 0) return true;                // ::
+    return source && low_zero && a[15] == 1 && a[10] == 0;  // ::1
+  }
+
+  // Not this host's to answer: another MAC, no host's address, or another
+  // host's (the program passes these for the kernel to forward or drop).
+  uint32_t DestinationRefusal() const {
+    if (!std::equal(in_.begin(), in_.begin() + 6, DatapathEnv::ServerMac().begin()))
+      return SG_R_PASS_NOT_OUR_MAC;
+    if (NotUnicast(Daddr(), false)) return SG_R_PASS_DST_NOT_UNICAST;
+    if (DatapathEnv::LocalKind(Daddr(), v_.ipv6) != SG_ADDR_LOCAL) return SG_R_PASS_DST_NOT_LOCAL;
+    return 0;
   }
 
   // Rule 1.
@@ -114,20 +146,25 @@ class Checker {
       if (list == SG_LIST_DENY) return SG_R_DROP_DENYLIST;
       if (!engaged) return SG_R_PASS_NOT_ENGAGED;
       if (list == SG_LIST_ALLOW) return SG_R_PASS_ALLOWLIST;
-      if (in_.size() > kMaxLinearFrame) return SG_R_PASS_MULTIBUF;
+      // Only where the kernel would accept the handshake (issue 14).
+      if (uint32_t r = DestinationRefusal()) return r;
+      if (NotUnicast(Saddr(), true)) return SG_R_DROP_SRC_NOT_UNICAST;
+      if (DatapathEnv::LocalKind(Saddr(), v_.ipv6)) return SG_R_DROP_SRC_LOCAL;
+      if (in_.size() > kMaxLinearFrame) return SG_R_DROP_SYN_MULTIBUF;
       // A SYN on a tuple that has a socket is the kernel's to answer
       // (challenge ACK, TIME_WAIT reuse).
       if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
         return SG_R_PASS_SOCKET;
-      // kernel-cookie: the cookie is the listener's to make.
-      if (env_.kernel_cookie() && !env_.HasListener(Daddr(), v_.dport, v_.ipv6))
-        return SG_R_PASS_NO_LISTENER;
+      // No listener: the kernel answers RST, as without synguard.
+      if (!env_.HasListener(Daddr(), v_.dport, v_.ipv6)) return SG_R_PASS_NO_LISTENER;
       return SG_R_TX_SYNACK;
     }
     if (!v_.IsAckClass()) return SG_R_PASS_OTHER_FLAGS;
     if (!engaged) return SG_R_PASS_NOT_ENGAGED;
     if (env_.IsEstablished(Saddr(), Daddr(), v_.sport, v_.dport, v_.ipv6))
       return SG_R_PASS_SOCKET;  // rule 6
+    // Another host's ACK (forwarded) is none of ours to judge.
+    if (uint32_t r = DestinationRefusal()) return r;
     if (env_.kernel_cookie()) {
       if (!env_.HasListener(Daddr(), v_.dport, v_.ipv6)) return SG_R_PASS_NO_LISTENER;
       // A cookie the kernel issued a moment ago must pass; any other is
