@@ -120,15 +120,16 @@ SG_INLINE int sg_is_multi_buffer(struct xdp_md *ctx, const struct sg_pkt *p)
 }
 
 /*
- * A SYN (or what may be one: a first fragment too short to tell) in a form
- * the program does not answer (lib/parse.h). Counted as a SYN, so that the
- * detector sees a flood of them; dropped while the port is engaged, unless
- * the source is allowlisted.
+ * What every SYN to a protected port meets first: it is counted (the
+ * detector reads the rate), the denylist drops it engaged or not (the
+ * operator's word), and it is the kernel's (pass_reason for "not engaged",
+ * allow_reason for an allowlisted source) unless the port is engaged.
+ * Returns a reason, or -1 to go on.
  */
-SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
-			    const struct sg_config *cfg)
+SG_INLINE int sg_syn_gate(const struct sg_pkt *p, const struct sg_port *port,
+			  const struct sg_config *cfg, struct sg_port_stats *stats, int pass_reason,
+			  int allow_reason)
 {
-	struct sg_port_stats *stats = sg_port_stats(port);
 	__u32 list;
 
 	if (stats)
@@ -136,9 +137,24 @@ SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
 	list = cfg->flags & SG_CFG_LISTS ? sg_list_lookup(&p->tuple) : 0;
 	if (list == SG_LIST_DENY)
 		return SG_R_DROP_DENYLIST;
-	if (!(port->flags & SG_PORT_ENGAGED) || list == SG_LIST_ALLOW)
-		return p->odd_pass;
-	return p->odd_drop;
+	if (!(port->flags & SG_PORT_ENGAGED))
+		return pass_reason;
+	if (list == SG_LIST_ALLOW)
+		return allow_reason;
+	return -1;
+}
+
+/*
+ * A SYN (or what may be one: a first fragment too short to tell) in a form
+ * the program does not answer (lib/parse.h): dropped while the port is
+ * engaged, passed as before otherwise.
+ */
+SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
+			    const struct sg_config *cfg)
+{
+	int r = sg_syn_gate(p, port, cfg, sg_port_stats(port), p->odd_pass, p->odd_pass);
+
+	return r >= 0 ? r : p->odd_drop;
 }
 
 SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
@@ -149,20 +165,13 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	struct sg_synack a = {};
 	struct bpf_sock_tuple bt = {};
 	struct bpf_sock *sk;
-	__u32 isn, list;
 	__u64 mono_ns;
+	__u32 isn;
 	int r;
 
-	if (stats)
-		stats->syn++;
-	/* The denylist is the operator's word: it holds engaged or not. */
-	list = cfg->flags & SG_CFG_LISTS ? sg_list_lookup(&p->tuple) : 0;
-	if (list == SG_LIST_DENY)
-		return SG_R_DROP_DENYLIST;
-	if (!(port->flags & SG_PORT_ENGAGED))
-		return SG_R_PASS_NOT_ENGAGED;
-	if (list == SG_LIST_ALLOW)
-		return SG_R_PASS_ALLOWLIST;
+	r = sg_syn_gate(p, port, cfg, stats, SG_R_PASS_NOT_ENGAGED, SG_R_PASS_ALLOWLIST);
+	if (r >= 0)
+		return r;
 	r = SG_SKIPPED(SG_SKIP_LOCAL_CHECKS) ? -1 : sg_check_destination(p);
 	if (r >= 0)
 		return r;

@@ -88,31 +88,14 @@ sg_tuple TupleOf(const PacketSpec& syn) {
   return t;
 }
 
-class MssRowTest : public ::testing::TestWithParam<MssRow> {
+class MssRowTest : public XdpTableTest<MssRow> {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    auto f = XdpFixture::Load();
-    if (f.ok())
-      fixture_ = std::move(*f);
-    else
-      load_error_ = f.error().message();
-  }
-  static void TearDownTestSuite() { fixture_.reset(); }
-
   void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << "BPF tests need root (CAP_BPF, CAP_NET_ADMIN)";
-    ASSERT_TRUE(fixture_) << load_error_;
-    ASSERT_TRUE(fixture_->Reset().ok());
+    XdpTableTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(fixture_->SetPort(kPort, SG_PORT_PROTECTED | SG_PORT_ENGAGED).ok());
   }
-
-  static std::unique_ptr<XdpFixture> fixture_;
-  static std::string load_error_;
 };
-
-std::unique_ptr<XdpFixture> MssRowTest::fixture_;
-std::string MssRowTest::load_error_;
 
 TEST_P(MssRowTest, CookieKeepsTheClientsMssWithin3Percent) {
   const MssRow& row = GetParam();

@@ -1035,32 +1035,15 @@ void CheckSynAck(const PacketSpec& syn, const Offer& offer, const sg_config& cfg
 
 // ---- Running the table --------------------------------------------------
 
-class PacketTest : public ::testing::TestWithParam<Row> {
+class PacketTest : public XdpTableTest<Row> {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    auto f = XdpFixture::Load();
-    if (f.ok())
-      fixture_ = std::move(*f);
-    else
-      load_error_ = f.error().message();
-  }
-  static void TearDownTestSuite() { fixture_.reset(); }
-
   void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << "BPF tests need root (CAP_BPF, CAP_NET_ADMIN)";
-    ASSERT_TRUE(fixture_) << load_error_;
-    ASSERT_TRUE(fixture_->Reset().ok());
+    XdpTableTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(fixture_->SetPort(kEngagedPort, SG_PORT_PROTECTED | SG_PORT_ENGAGED).ok());
     ASSERT_TRUE(fixture_->SetPort(kObservedPort, SG_PORT_PROTECTED).ok());
   }
-
-  static std::unique_ptr<XdpFixture> fixture_;
-  static std::string load_error_;
 };
-
-std::unique_ptr<XdpFixture> PacketTest::fixture_;
-std::string PacketTest::load_error_;
 
 TEST_P(PacketTest, Row) {
   const Row& row = GetParam();

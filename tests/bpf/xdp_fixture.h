@@ -7,6 +7,9 @@
 // summed over all possible CPUs as the daemon sums them.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -81,6 +84,33 @@ class XdpFixture {
   sg_secrets secrets_{};
   std::vector<uint16_t> ports_;  // written since the last Reset()
   std::vector<sg::UniqueFd> listeners_;
+};
+
+// A table of rows run on one loaded program: loaded once per test process
+// (gtest runs each row in its own process under CTest, all of them in one
+// otherwise), Reset() before every row; SetUp() of a derived table then
+// sets its ports.
+template <class RowType>
+class XdpTableTest : public ::testing::TestWithParam<RowType> {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    auto f = XdpFixture::Load();
+    if (f.ok())
+      fixture_ = std::move(*f);
+    else
+      load_error_ = f.error().message();
+  }
+  static void TearDownTestSuite() { fixture_.reset(); }
+
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "BPF tests need root (CAP_BPF, CAP_NET_ADMIN)";
+    ASSERT_TRUE(fixture_) << load_error_;
+    ASSERT_TRUE(fixture_->Reset().ok());
+  }
+
+  static inline std::unique_ptr<XdpFixture> fixture_;
+  static inline std::string load_error_;
 };
 
 }  // namespace sg::test
