@@ -49,6 +49,10 @@ class Harness {
   int synguard_fd() const { return dp_->xdp_prog_fd(); }
   int drop_fd() const { return bpf_program__fd(progs_->progs.bench_drop); }
   int ref_fd() const { return bpf_program__fd(progs_->progs.ref_responder); }
+  // The per-SYN "is this 4-tuple live?" question answered two ways
+  // (bench_progs.bpf.c): synguard's socket lookup, and an LRU map of tuples.
+  int skc_lookup_fd() const { return bpf_program__fd(progs_->progs.bench_skc_lookup); }
+  int tuple_lru_fd() const { return bpf_program__fd(progs_->progs.bench_tuple_lru); }
   int counters_fd() const { return dp_->counters_fd(); }  // synguard's, per reason
   const Datapath& datapath() const { return *dp_; }
 

@@ -113,7 +113,8 @@ void PrintTable(const Report& r) {
   }
   std::printf(
       "\n(not placed): the build with this stage out is the same program as the one before it\n"
-      "(same instructions): its guard is not in synguard_xdp.bpf.c yet.\n"
+      "(same instructions): the stage has no guard in synguard_xdp.bpf.c, or nothing of its own\n"
+      "(the listener check reads the socket lookup's answer: with the lookup out, it is gone).\n"
       "Verdicts are kept: with the SYN+ACK rewrite out the SYN goes back unchanged with XDP_TX;\n"
       "with the cookie out a SYN gets a constant sequence number and an ACK's check result is\n"
       "forced to the verdict it has (valid: pass, invalid: drop as a bad MAC), the build loaded\n"

@@ -221,6 +221,16 @@ Result<std::vector<Case>> MakeCases(Harness& h, const LoopbackConnection& conn4,
                          SG_R_PASS_UNPROTECTED));
     c.push_back(Synguard("sg.udp" + k, g, "UDP" + fam, sg, p.udp, XDP_PASS, SG_R_PASS_NOT_TCP));
   }
+  // Issue 14's question: what would a map of live 4-tuples save over the
+  // socket lookup every SYN pays? Each alone, on the same SYN.
+  for (int f : {4, 6}) {
+    const FamilyPackets& p = f == 4 ? *p4 : *p6;
+    const std::string fam = ", IPv" + std::to_string(f), k = "." + std::to_string(f);
+    c.push_back(Baseline("alt.skc" + k, "alternative: socket lookup alone, SYN" + fam,
+                         Kind::kMeasured, true, h.skc_lookup_fd(), p.syn));
+    c.push_back(Baseline("alt.lru" + k, "alternative: 4-tuple LRU map lookup alone, SYN" + fam,
+                         Kind::kMeasured, true, h.tuple_lru_fd(), p.syn));
+  }
   for (int f : {4, 6}) {
     const FamilyPackets& p = f == 4 ? *p4 : *p6;
     const std::string fam = ", IPv" + std::to_string(f), k = "." + std::to_string(f);
