@@ -89,6 +89,20 @@ Result<sg_iface> InterfaceIdentity(const std::string& ifname, int ifindex) {
   return id;
 }
 
+// The map pinned at path has the shape this build declares (type, key and
+// value sizes, entries, flags), so that libbpf can reuse it.
+bool PinnedMapFits(const std::string& path, const bpf_map* want) {
+  UniqueFd fd(bpf_obj_get(path.c_str()));
+  if (!fd.valid()) return true;  // not a map we can read: libbpf says why at load
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len)) return true;
+  return info.type == bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
+         info.value_size == bpf_map__value_size(want) &&
+         info.max_entries == bpf_map__max_entries(want) &&
+         info.map_flags == bpf_map__map_flags(want);
+}
+
 // Points the TC object's maps at the XDP object's, so both share one state.
 Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
   struct Pair {
@@ -140,7 +154,19 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
       if (bpf_map__is_internal(map)) continue;
       std::string path = opts.pin_dir + "/" + bpf_map__name(map);
       struct stat st {};
-      if (stat(path.c_str(), &st) == 0) dp->reused_maps_ = true;
+      if (stat(path.c_str(), &st) == 0) {
+        if (PinnedMapFits(path, map)) {
+          dp->reused_maps_ = true;
+        } else {
+          // Another version's shape (a counter added, a value grown):
+          // libbpf would refuse the whole load. Unpinned, the old map lives
+          // on as long as the old program that still runs uses it; this
+          // load makes and pins a new one.
+          if (unlink(path.c_str()) && errno != ENOENT)
+            return Error::FromErrno("remove the pinned map " + path + " of another shape");
+          dp->replaced_maps_.push_back(bpf_map__name(map));
+        }
+      }
       if (int err = bpf_map__set_pin_path(map, path.c_str())) return Error("pin map " + path, err);
     }
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bpf/skeleton.h"
 #include "datapath/leftovers.h"
@@ -134,6 +135,9 @@ class Datapath {
   int tc_ifindex() const { return tc_ifindex_; }
   // The maps were found pinned by a previous run and reused.
   bool reused_maps() const { return reused_maps_; }
+  // Maps pinned by a previous run with another shape (another synguard
+  // version): their pins were replaced by new, empty maps.
+  const std::vector<std::string>& replaced_maps() const { return replaced_maps_; }
   // The XDP link was found pinned and now runs this program (no gap).
   bool took_over_link() const { return took_over_link_; }
   const std::string& pin_dir() const { return opts_.pin_dir; }
@@ -164,6 +168,7 @@ class Datapath {
   bool fell_back_ = false;
   std::string fallback_reason_;
   bool reused_maps_ = false;
+  std::vector<std::string> replaced_maps_;
   bool took_over_link_ = false;
   bool leave_attached_ = false;
   bool uses_bpf_loop_ = true;

@@ -221,6 +221,16 @@ Result<std::unique_ptr<ProtectedInterface>> Daemon::LoadInterface(
   };
   if (i.datapath().reused_maps())
     spdlog::info("{}: reusing the maps pinned under {}", ifname, pin_dir);
+  if (!i.datapath().replaced_maps().empty()) {
+    std::string names;
+    for (const std::string& n : i.datapath().replaced_maps())
+      names += (names.empty() ? "" : ", ") + n;
+    spdlog::warn(
+        "{}: maps pinned under {} by another synguard version ({}) do not fit this one: made "
+        "anew (their counters start from zero; with sg_secrets_map, cookies sent in the last "
+        "seconds fail and those clients retry)",
+        ifname, pin_dir, names);
+  }
   // After the sysctls: the SYN+ACK offers what the values in force allow.
   if (Status s = i.WriteCookies(cfg.cookies); !s) return discard(s.take_error());
   if (Status s = i.WriteLists(BuildListEntries(cfg.allowlist, cfg.denylist)); !s)

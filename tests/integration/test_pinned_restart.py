@@ -56,6 +56,15 @@ class PinnedRestartTest(testing.LabTestCase):
         d.argv = [env.synguard(), "run", "-c", path]
         return d.start()
 
+    def start_with_pins(self, l, path):
+        """A listener, and a first synguard whose SIGTERM leaves its programs
+        attached and its maps pinned."""
+        self.config(l, path, leave=True)
+        srv = l.spawn(l.server_ns, ["python3", "-c", SERVER, str(testing.PORT)],
+                      stdout=subprocess.PIPE, text=True)
+        self.assertEqual(srv.stdout.readline().strip(), "listening")
+        return self.daemon(l, path)
+
     def connects(self, l):
         out = l.run(l.client_ns, ["python3", "-c", CLIENT, l.addresses(4)[0],
                                   str(testing.PORT), str(ROUNDS)],
@@ -65,13 +74,7 @@ class PinnedRestartTest(testing.LabTestCase):
     def test_restart_without_a_gap(self):
         with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "synguard.yaml")
-            self.config(l, path, leave=True)
-            srv = l.spawn(l.server_ns, ["python3", "-c", SERVER,
-                                        str(testing.PORT)],
-                          stdout=subprocess.PIPE, text=True)
-            self.assertEqual(srv.stdout.readline().strip(), "listening")
-
-            first = self.daemon(l, path)
+            first = self.start_with_pins(l, path)
             self.assertEqual(self.connects(l), f"ok {ROUNDS}")
             self.assertEqual(first.stop(), 0, first.output())
 
@@ -95,6 +98,35 @@ class PinnedRestartTest(testing.LabTestCase):
             st = l.run(l.server_ns, [env.synguard(), "status", "--json"],
                        check=False)
             self.assertEqual(st.returncode, 1, st.stdout + st.stderr)
+
+    def test_restart_over_maps_of_another_version(self):
+        """An upgrade: the maps a running synguard left pinned have another
+        shape (here the reason counters, as when a version adds one). The
+        new daemon replaces them, says so, takes the link over, protects."""
+        with testing.lab() as l, tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "synguard.yaml")
+            first = self.start_with_pins(l, path)
+            self.assertEqual(first.stop(), 0, first.output())
+
+            pins = subprocess.run(
+                ["find", "/sys/fs/bpf/synguard", "-path", f"*/{l.server_if}/*",
+                 "-name", "sg_counters_map"],
+                capture_output=True, text=True, check=True).stdout.split()
+            self.assertEqual(len(pins), 1, pins)
+            os.unlink(pins[0])
+            subprocess.run(["bpftool", "map", "create", pins[0], "type",
+                            "percpu_array", "key", "4", "value", "8",
+                            "entries", "3", "name", "sg_counters_map"],
+                           check=True)
+
+            second = self.daemon(l, path)
+            self.assertIn("do not fit this one", second.output())
+            self.assertIn("sg_counters_map", second.output())
+            self.assertIn("took over the pinned XDP link", second.output())
+            self.assertEqual(self.connects(l), f"ok {ROUNDS}")
+            self.config(l, path, leave=False)
+            second.proc.send_signal(1)
+            self.assertEqual(second.stop(), 0, second.output())
 
 
 if __name__ == "__main__":
