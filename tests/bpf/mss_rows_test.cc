@@ -72,22 +72,6 @@ std::vector<MssRow> Rows() {
   return rows;
 }
 
-uint32_t Be32(const std::vector<uint8_t>& b, size_t at) {
-  return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
-         static_cast<uint32_t>(b[at + 2]) << 8 | b[at + 3];
-}
-
-sg_tuple TupleOf(const PacketSpec& syn) {
-  const bool v6 = syn.l3 == L3::kIpv6;
-  sg_tuple t{};
-  t.family = v6 ? SG_AF_INET6 : SG_AF_INET;
-  std::memcpy(t.saddr, syn.saddr.data(), v6 ? 16 : 4);
-  std::memcpy(t.daddr, syn.daddr.data(), v6 ? 16 : 4);
-  t.sport = htons(syn.sport);
-  t.dport = htons(syn.dport);
-  return t;
-}
-
 class MssRowTest : public XdpTableTest<MssRow> {
  protected:
   void SetUp() override {

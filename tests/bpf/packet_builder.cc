@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
+
 #include <cstdlib>
 #include <cstdio>
 #include <span>
@@ -229,6 +231,22 @@ PacketSpec Syn(PacketSpec base, const TcpOptions& options, uint8_t extra_flags) 
   base.tcp_options = options;
   base.tcp_flags = static_cast<uint8_t>(kTcpSyn | extra_flags);
   return base;
+}
+
+sg_tuple TupleOf(const PacketSpec& spec) {
+  const bool v6 = spec.l3 == L3::kIpv6;
+  sg_tuple t{};
+  t.family = v6 ? SG_AF_INET6 : SG_AF_INET;
+  std::memcpy(t.saddr, spec.saddr.data(), v6 ? 16 : 4);
+  std::memcpy(t.daddr, spec.daddr.data(), v6 ? 16 : 4);
+  t.sport = htons(spec.sport);
+  t.dport = htons(spec.dport);
+  return t;
+}
+
+uint32_t Be32(const std::vector<uint8_t>& b, size_t at) {
+  return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
+         static_cast<uint32_t>(b[at + 2]) << 8 | b[at + 3];
 }
 
 }  // namespace sg::test

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "synguard/shared.h"
+
 namespace sg::test {
 
 using Mac = std::array<uint8_t, 6>;
@@ -123,6 +125,13 @@ std::vector<uint8_t> BuildFrame(const PacketSpec& spec);
 
 // Length of the Ethernet header and tags of spec.
 size_t L2Length(const PacketSpec& spec);
+
+// The connection of spec as the server (and the cookie codec) sees it:
+// the client is the source, ports in network order.
+sg_tuple TupleOf(const PacketSpec& spec);
+
+// A big-endian 32-bit word of b at offset at.
+uint32_t Be32(const std::vector<uint8_t>& b, size_t at);
 
 // spec after edit: rows and seeds describe a packet as a change to a base.
 PacketSpec With(PacketSpec spec, const std::function<void(PacketSpec&)>& edit);

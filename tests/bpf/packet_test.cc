@@ -109,11 +109,6 @@ uint32_t TsClock() {
   return static_cast<uint32_t>(ns >> 20);
 }
 
-uint32_t Be32(const std::vector<uint8_t>& b, size_t at) {
-  return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
-         static_cast<uint32_t>(b[at + 2]) << 8 | b[at + 3];
-}
-
 // ---- Building rows ----------------------------------------------------
 
 using Setup = std::function<void(XdpFixture&)>;
@@ -1024,12 +1019,7 @@ void CheckSynAck(const PacketSpec& syn, const Offer& offer, const sg_config& cfg
             (sg_cookie_slot(&cfg, now_ns)) & SG_COOKIE_SLOT_MASK)
       << "cookie slot";
   // And the host build of the codec agrees the MAC is right.
-  sg_tuple t{};
-  t.family = v6 ? SG_AF_INET6 : SG_AF_INET;
-  std::memcpy(t.saddr, syn.saddr.data(), v6 ? 16 : 4);
-  std::memcpy(t.daddr, syn.daddr.data(), v6 ? 16 : 4);
-  t.sport = htons(syn.sport);
-  t.dport = htons(syn.dport);
+  const sg_tuple t = TupleOf(syn);
   EXPECT_EQ(sg_cookie_check(&secrets, &cfg, &t, syn.seq, cookie, now_ns), SG_COOKIE_VALID);
 }
 
