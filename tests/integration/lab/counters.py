@@ -36,7 +36,8 @@ def sockets(ns, state, port):
 
 def reason_names():
     """sg_reason names in enum order, from include/synguard/counters.h."""
-    text = open(env.counters_header()).read()
+    with open(env.counters_header()) as f:
+        text = f.read()
     return re.findall(r"^\s*X\((\w+),", text, re.M)
 
 
