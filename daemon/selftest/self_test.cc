@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "metrics/per_cpu_map.h"
 #include "synguard/shared.h"
 
 namespace sg {
@@ -86,13 +86,9 @@ struct Run {
 // One reason counter summed over the CPUs; 0 when it cannot be read.
 uint64_t ReasonCount(int counters_fd, uint32_t reason) {
   if (counters_fd < 0) return 0;
-  const int ncpus = libbpf_num_possible_cpus();
-  if (ncpus <= 0) return 0;
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
-  if (bpf_map_lookup_elem(counters_fd, &reason, per_cpu.data())) return 0;
-  uint64_t sum = 0;
-  for (uint64_t n : per_cpu) sum += n;
-  return sum;
+  Result<std::vector<uint64_t>> sum =
+      SumAcrossCpus(BpfPerCpuMap(counters_fd, sizeof(uint64_t)), reason);
+  return sum && !sum->empty() ? (*sum)[0] : 0;
 }
 
 Result<Run> TestRun(int prog_fd, const std::vector<uint8_t>& in) {
