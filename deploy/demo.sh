@@ -2,9 +2,11 @@
 # The README's first command: installs what is missing (Debian packages),
 # builds with CMake into build/, then shows synguard absorbing a spoofed SYN
 # flood while real clients keep connecting, over IPv4 and IPv6 at once, in
-# a lab of network namespaces that it makes and removes itself
-# (tests/bench/flood/demo.py). About 20 s of live figures, then a summary
-# per family. Traffic never leaves the lab. Every option goes to demo.py.
+# a lab of network namespaces that it makes and removes itself. The driver
+# is deploy/demo/demo.py; the lab code it drives is the test suite's own
+# (tests/integration/lab, tests/bench/flood/floodlab; demo.py says why).
+# About 20 s of live figures, then a summary per family. Traffic never
+# leaves the lab. Every option goes to demo.py.
 # Run as root on Debian 12:
 #   bash deploy/demo.sh [--seconds N] [--handoff kernel-cookie] [--family 4|6|both]
 set -euo pipefail
@@ -28,4 +30,4 @@ echo
 # Paths to the build's binaries; no Python byte-code in the source tree.
 # shellcheck source=/dev/null
 . "$build/tests/bench/flood/flood_env.sh"
-exec /usr/bin/python3 "$here/tests/bench/flood/demo.py" "$@"
+exec /usr/bin/python3 "$here/deploy/demo/demo.py" "$@"

@@ -6,7 +6,7 @@ Prints live figures every second for about 20 s, then a summary per
 family, and removes everything it made.
 
 Run as root with the build's paths in the environment (deploy/demo.sh
-sources build/tests/bench/flood/flood_env.sh first).
+sources build/tests/bench/flood/flood_env.sh first, then runs this file).
 """
 
 import argparse
@@ -15,9 +15,24 @@ import shutil
 import sys
 import time
 
-from floodlab import live, probes, workload
-from floodlab.benchlab import FloodLab
-from floodlab.defenses import METRICS_PORT, SynguardDefense
+# The demo drives the same network-namespace lab as the tests and the
+# benchmarks, so the lab code lives once, in tests/: tests/integration/lab
+# (namespaces, veth pairs, synguard's process; the integration tests use it)
+# and tests/bench/flood/floodlab (flood generator, clients, probes, the live
+# screen; flood_bench.py uses it). Keeping one copy means the lab the demo
+# shows is the lab the test suite checks. Their directories are put on the
+# import path explicitly, from this file's place in the repository, so the
+# imports below work with or without flood_env.sh's PYTHONPATH.
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+for _d in (os.path.join(_ROOT, "tests", "bench", "flood"),
+           os.path.join(_ROOT, "tests", "integration")):
+    if _d not in sys.path:
+        sys.path.insert(0, _d)
+
+from floodlab import live, probes, workload  # noqa: E402
+from floodlab.benchlab import FloodLab  # noqa: E402
+from floodlab.defenses import METRICS_PORT, SynguardDefense  # noqa: E402
 
 NEEDED = ("ip", "nsenter", "nft", "bpftool", "ss", "sysctl", "taskset")
 FAMILIES = {"4": (4,), "6": (6,), "both": (4, 6)}
