@@ -2,7 +2,7 @@
 /*
  * synguard's XDP program: answers SYNs to protected ports with SYN cookies
  * and checks the cookie of the returning ACK, before the kernel allocates
- * anything. The packet path is in ../shared/DESIGN.md; the pieces live in
+ * anything. The packet path is in docs/design.md; the pieces live in
  * lib/ (parse, options, SYN+ACK writer, policy, verdict) and the cookie codec
  * in include/synguard/cookie.h, which the host tests run too.
  *

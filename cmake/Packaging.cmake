@@ -16,7 +16,7 @@
 include(GNUInstallDirs)
 
 # Everything below is in the component "deb", excluded from a plain
-# `cmake --install`: a manual install (README) stays the binary alone and
+# `cmake --install`: a manual install (docs/operations.md) stays the binary alone and
 # never writes /etc/synguard or /lib/systemd over what the operator has.
 
 set(SG_DEB_DIR ${CMAKE_CURRENT_SOURCE_DIR}/deploy/debian)

@@ -6,7 +6,7 @@ family) exchange data. A seeded random schedule applies faults (a kill -9
 restarts synguard with `nsenter --net` or, at random, `ip netns exec`; a
 reload flips on_crash). After each, the invariant checker compares the live
 state (ip/bpftool, tc, sysctls, pins, /run files, metrics) with what the
-config and README promise until it holds (the recovery time) or a deadline
+config and docs/operations.md promise until it holds (the recovery time) or a deadline
 passes (each unmet invariant is a violation). A negative control first
 (the daemon stopped on purpose) shows the checker can object. At the end:
 a table of fault, count, client failures in its window, time to recover,
@@ -142,7 +142,7 @@ class Soak:
                            on_crash=self.on_crash)
 
     def keeps_protecting(self):
-        """What README promises a crash does now."""
+        """What docs/operations.md promises a crash does now."""
         return self.on_crash == "keep_protecting" and not self.d.via_exec
 
     def write(self, text):
@@ -153,7 +153,7 @@ class Soak:
     # -- the invariants ------------------------------------------------
 
     def check(self):
-        """Every promise the config and README make about the live state;
+        """Every promise the config and docs/operations.md make about the live state;
         returns the list of those that do not hold."""
         l, bad = self.l, []
         if self.d.proc.poll() is not None:
@@ -285,7 +285,7 @@ class Soak:
                 f"failed: {why}"]
 
     def f_kill9_restart(self):
-        # The row names what README promises for this crash: the orphaned
+        # The row names what docs/operations.md promises for this crash: the orphaned
         # program protects, or (fail_open, or pins that die with an
         # `ip netns exec` start) the kernel answers until the restart.
         self.variant = "protecting" if self.keeps_protecting() else "detaches"

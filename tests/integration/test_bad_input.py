@@ -171,8 +171,8 @@ ROWS = [
     ("flag_ttl_0", ["-i", "{IF}", "-p", "8080", "--ttl", "0"], None, "--ttl"),
 ]
 
-# Rows that are run-time failures, not bad input: exit 1 (README's exit
-# codes), still one reason line and nothing changed.
+# Rows that are run-time failures, not bad input: exit 1 (exit codes in
+# docs/operations.md), still one reason line and nothing changed.
 RUNTIME_ROWS = {"metrics_port_in_use"}
 
 # A sleeper that holds METRICS_PORT, so that synguard's bind fails.

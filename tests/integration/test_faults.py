@@ -258,7 +258,7 @@ class FaultsTest(testing.LabTestCase):
         # batch before the stack sees any of it) are both validated and
         # handed off, the kernel makes a child for each and discards the
         # second (PassiveOpens and HANDOFF_OK count both); and random ACKs
-        # that guess the 24-bit MAC (README, security review), about
+        # that guess the 24-bit MAC (docs/security.md), about
         # sent / 2^24, each a socket from a spoofed address.
         handoffs = counters.delta(before_sg, after_sg, ["HANDOFF_OK"])
         extra = tcp["Tcp.PassiveOpens"] - sum(legit.values())

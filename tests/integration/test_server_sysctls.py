@@ -13,7 +13,7 @@ MIB = 1 << 20
 CASES = (("net.ipv4.tcp_sack", "sack"),
          ("net.ipv4.tcp_window_scaling", "wscale"),
          ("net.ipv4.tcp_timestamps", "ts"))
-# What each mode makes sure of (DESIGN.md, handoff modes).
+# What each mode makes sure of (docs/design.md, handoff modes).
 ENSURED = {"reqsk": {"net.ipv4.tcp_syncookies": "1"},
            "kernel-cookie": {"net.ipv4.tcp_syncookies": "2",
                              "net.ipv4.tcp_timestamps": "2"}}

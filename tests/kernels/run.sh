@@ -272,5 +272,5 @@ echo "kernel matrix ($(date -u '+%Y-%m-%d %H:%M UTC'), build $build):"
 rc=0
 "$python" "$here/table.py" "${results[@]}" || rc=$?
 echo "(daemon output of every cell, each VM's console and its results: $logs;"
-echo " README's rows: tests/kernels/table.py --markdown $logs/*/results.jsonl)"
+echo " docs/operations.md's rows: tests/kernels/table.py --markdown $logs/*/results.jsonl)"
 exit "$rc"

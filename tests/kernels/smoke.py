@@ -68,7 +68,7 @@ def handoff_modes():
 
 
 # The peer of the server's veth needs an XDP program for native XDP_TX
-# frames to arrive (DESIGN.md). The lab attaches synguard_xdp_pass from the
+# frames to arrive (docs/design.md). The lab attaches synguard_xdp_pass from the
 # build's XDP object with `bpftool prog loadall`, which loads and verifies
 # every program in it: on a kernel whose verifier rejects synguard's parser
 # the lab itself would fail before the daemon could say why, and under TCG

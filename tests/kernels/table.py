@@ -4,7 +4,7 @@
 exit 1 if any cell failed or a planned cell has no result.
 
   table.py FILE...                     the table
-  table.py --markdown FILE...          README's "Supported kernels" rows
+  table.py --markdown FILE...          docs/operations.md's "Supported kernels" rows
   table.py --vm-failure LABEL REASON   a JSON line for a VM that ran no cell
 """
 

@@ -615,7 +615,7 @@ table inet sgsystest {
         pins = [p for p in self.pins() if not os.path.isdir(p)]
         assert not pins, f"pinned by a bad config: {pins}"
         self.ct.sh("systemctl reset-failed synguard", check=False)
-        # An interface missing at start: exit 2 as well (README, on_interface_loss).
+        # An interface missing at start: exit 2 as well (docs/operations.md, on_interface_loss).
         self.ct.sh("cat > /etc/synguard/synguard.yaml",
                    input=f"interfaces: [sgnosuch0]\nports: [{PORT_A}]\n")
         p = self.ct.sh("systemctl start synguard", timeout=60, check=False)

@@ -10,7 +10,7 @@ on the server's one interface, the one synguard protects:
 
 The peer of the server's interface (in the client or hub namespace) gets an
 XDP_PASS program: on veth, native XDP_TX frames are dropped unless the peer
-runs XDP too (DESIGN.md, facts of the platform).
+runs XDP too (docs/design.md, facts of the platform).
 """
 
 import dataclasses
