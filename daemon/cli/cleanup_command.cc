@@ -6,10 +6,11 @@
 #include <cstdio>
 #include <optional>
 
-#include "service/bpffs.h"
-#include "service/cleanup.h"
-#include "service/instance_lock.h"
-#include "service/restore_record.h"
+#include "system/bpffs.h"
+#include "datapath/cleanup_kernel.h"
+#include "system/cleanup.h"
+#include "system/instance_lock.h"
+#include "system/restore_record.h"
 
 namespace sg {
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "cli/check_config_command.h"
+#include "config/check_config.h"
 #include "cli/cleanup_command.h"
 #include "cli/reload_command.h"
 #include "cli/run_command.h"

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "service/instance_lock.h"
+#include "system/instance_lock.h"
 
 namespace sg {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "service/state_file.h"
+#include "system/state_file.h"
 
 namespace sg {
 

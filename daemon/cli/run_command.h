@@ -2,7 +2,7 @@
 // (service/daemon.h) until SIGTERM/SIGINT.
 #pragma once
 
-#include "service/run_flags.h"
+#include "config/run_flags.h"
 
 namespace sg {
 

@@ -13,10 +13,11 @@
 #include <vector>
 
 #include "datapath/leftovers.h"
-#include "metrics/per_cpu_map.h"
-#include "service/bpffs.h"
-#include "service/instance_lock.h"
+#include "datapath/bpf_per_cpu_map.h"
+#include "system/bpffs.h"
+#include "system/instance_lock.h"
 #include "synguard/shared.h"
+#include "util/clock.h"
 #include "util/unique_fd.h"
 
 namespace sg {
@@ -161,8 +162,9 @@ void PrintJson(const std::optional<DaemonState>& st, bool running,
     o << "], \"counters\": {";
     for (size_t r = 0; r < f.reasons.size(); ++r)
       o << (r ? ", " : "")
-        << JsonString(std::string(sg_reason_verdicts[r]) + "_" + sg_reason_names[r]) << ": "
-        << f.reasons[r];
+        << JsonString(std::string(r >= SG_R_TC_FIRST ? "tc_" : "") + sg_reason_verdicts[r] + "_" +
+                      sg_reason_names[r])
+        << ": " << f.reasons[r];
     o << "}}";
   }
   o << "]}\n";
@@ -218,8 +220,8 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
                   static_cast<unsigned long long>(p.stats.ack_invalid));
     for (size_t r = 0; r < f.reasons.size(); ++r) {
       if (f.reasons[r])
-        std::printf("  %s %s: %llu\n", sg_reason_verdicts[r], sg_reason_names[r],
-                    static_cast<unsigned long long>(f.reasons[r]));
+        std::printf("  %s%s %s: %llu\n", r >= SG_R_TC_FIRST ? "tc " : "", sg_reason_verdicts[r],
+                    sg_reason_names[r], static_cast<unsigned long long>(f.reasons[r]));
     }
   }
 }
@@ -270,9 +272,7 @@ int StatusCommand(const StatusOptions& opts) {
   }
   double secret_age = 0;
   if (st && st->secret_since_unix > 0) {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    secret_age = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9 - st->secret_since_unix;
+    secret_age = static_cast<double>(RealtimeClock().NowNs()) / 1e9 - st->secret_since_unix;
   }
   if (opts.json)
     PrintJson(st, running, ifs, secret_age);

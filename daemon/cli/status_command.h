@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "service/state_file.h"
+#include "system/state_file.h"
 
 namespace sg {
 

@@ -14,8 +14,8 @@
 
 #include "config/cidr.h"
 #include "config/listen_address.h"
-#include "datapath/bpf_config.h"
-#include "datapath/datapath.h"
+#include "config/bpf_config.h"
+#include "config/modes.h"
 #include "detector/attack_detector.h"
 #include "secrets/secret_rotator.h"
 #include "tuning/sysctl_profile.h"

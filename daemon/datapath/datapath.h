@@ -13,7 +13,7 @@
 
 #include "bpf/skeleton.h"
 #include "datapath/leftovers.h"
-#include "datapath/modes.h"
+#include "config/modes.h"
 #include "datapath/program_clock.h"
 #include "synguard/shared.h"
 #include "synguard_tc.skel.h"

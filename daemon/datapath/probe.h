@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "datapath/modes.h"
+#include "config/modes.h"
 #include "util/result.h"
 
 namespace sg {

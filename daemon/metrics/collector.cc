@@ -43,11 +43,6 @@ class Family {
 constexpr MetricType kCounter = MetricType::Counter;
 constexpr MetricType kGauge = MetricType::Gauge;
 
-bool IsXdpVerdict(const char* v) {
-  std::string s(v);
-  return s == "pass" || s == "tx" || s == "drop";
-}
-
 }  // namespace
 
 bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
@@ -73,16 +68,25 @@ bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
   Family packets("synguard_packets_total",
                  "Packets seen by the XDP program, by verdict (pass, tx, drop) and reason.",
                  kCounter);
-  Family handoffs("synguard_handoffs_total", "ACKs handled by the TC handoff program, by result.",
+  Family tc_packets("synguard_tc_packets_total",
+                    "Packets seen by the TC handoff program (reqsk), by verdict (pass, handoff, "
+                    "drop) and reason.",
+                    kCounter);
+  Family handoffs("synguard_handoffs_total",
+                  "ACKs to protected ports handled by the TC handoff program, by result.",
                   kCounter);
   for (uint32_t r = 0; r < SG_R_MAX; ++r) {
-    if (IsXdpVerdict(sg_reason_verdicts[r]))
-      packets.Add(static_cast<double>(reason[r]),
-                  {{"verdict", sg_reason_verdicts[r]}, {"reason", sg_reason_names[r]}});
-    else
-      handoffs.Add(static_cast<double>(reason[r]), {{"result", sg_reason_names[r]}});
+    const Labels labels = {{"verdict", sg_reason_verdicts[r]}, {"reason", sg_reason_names[r]}};
+    const double n = static_cast<double>(reason[r]);
+    if (r < SG_R_TC_FIRST) {
+      packets.Add(n, labels);
+      continue;
+    }
+    tc_packets.Add(n, labels);
+    if (r >= SG_R_HANDOFF_FIRST) handoffs.Add(n, {{"result", sg_reason_names[r]}});
   }
   out.push_back(packets.Take());
+  out.push_back(tc_packets.Take());
   out.push_back(handoffs.Take());
   out.push_back(Family("synguard_synacks_sent_total", "Cookie SYN+ACKs sent with XDP_TX.", kCounter)
                     .Add(static_cast<double>(reason[SG_R_TX_SYNACK]))

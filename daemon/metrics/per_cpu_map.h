@@ -25,19 +25,4 @@ class PerCpuMap {
 // The element's words summed over every CPU.
 Result<std::vector<uint64_t>> SumAcrossCpus(const PerCpuMap& map, uint32_t key);
 
-// A BPF_MAP_TYPE_PERCPU_ARRAY by fd (not owned: the Datapath owns it).
-class BpfPerCpuMap : public PerCpuMap {
- public:
-  // value_size in bytes, as the map was declared.
-  BpfPerCpuMap(int fd, size_t value_size);
-  int num_cpus() const override { return ncpus_; }
-  size_t value_words() const override { return words_; }
-  Status Lookup(uint32_t key, std::span<uint64_t> out) const override;
-
- private:
-  int fd_;
-  int ncpus_;
-  size_t words_;
-};
-
 }  // namespace sg

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics/per_cpu_map.h"
+#include "datapath/bpf_per_cpu_map.h"
 #include "synguard/shared.h"
 
 namespace sg {

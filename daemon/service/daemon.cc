@@ -12,13 +12,13 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 #include "datapath/probe.h"
 #include "secrets/random_secret.h"
 #include "selftest/self_test.h"
-#include "service/bpffs.h"
-#include "service/stale_pins.h"
-#include "service/list_sync.h"
+#include "system/bpffs.h"
+#include "system/stale_pins.h"
+#include "control/list_entries.h"
 
 namespace sg {
 
@@ -32,12 +32,6 @@ Result<UniqueFd> BlockSignals() {
   int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd < 0) return Error::FromErrno("create a signalfd");
   return UniqueFd(fd);
-}
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 Result<std::unique_ptr<SecretSource>> MakeSecretSource(const SecretsConfig& s) {

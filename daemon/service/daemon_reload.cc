@@ -21,10 +21,10 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 #include "service/daemon.h"
-#include "service/list_sync.h"
-#include "service/reload_txn.h"
+#include "control/list_entries.h"
+#include "control/reload_txn.h"
 
 namespace sg {
 

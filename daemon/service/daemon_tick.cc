@@ -6,28 +6,18 @@
 #include <algorithm>
 #include <unistd.h>
 
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 #include "service/daemon.h"
 
 #include "datapath/probe.h"
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 
 namespace sg {
-
-namespace {
-
-uint64_t MonoNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 void Daemon::Tick() {
   // First: an interface that went away is noticed (or exits) before the
   // rest of the tick writes to its maps; then the TC filters.
-  WatchAttachments(MonoNs());
+  WatchAttachments(MonotonicNs());
   if (exit_code_) return;
   for (auto& i : interfaces_) {
     if (Status s = i->RefreshClock(); !s) spdlog::warn("{}", s.error().message());
@@ -48,7 +38,7 @@ void Daemon::Tick() {
     }
   }
   WatchListeners();
-  DetectAttacks(MonoNs());
+  DetectAttacks(MonotonicNs());
   notifier_.Watchdog();
 }
 

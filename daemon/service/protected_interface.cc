@@ -6,8 +6,9 @@
 
 #include <cerrno>
 
-#include "datapath/bpf_config.h"
-#include "metrics/per_cpu_map.h"
+#include "config/bpf_config.h"
+#include "datapath/list_sync.h"
+#include "datapath/bpf_per_cpu_map.h"
 
 namespace sg {
 

@@ -14,10 +14,10 @@
 
 #include "config/config.h"
 #include "datapath/datapath.h"
-#include "service/interface_watch.h"
-#include "service/list_sync.h"
-#include "service/port_table.h"
-#include "service/tc_filter_watch.h"
+#include "control/interface_watch.h"
+#include "control/list_entries.h"
+#include "control/port_table.h"
+#include "control/tc_filter_watch.h"
 
 namespace sg {
 

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 
 namespace sg {
 

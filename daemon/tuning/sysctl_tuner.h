@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "datapath/datapath.h"
-#include "system/sysctl_guard.h"
+#include "config/modes.h"
+#include "tuning/sysctl_guard.h"
 #include "tuning/sysctl_profile.h"
 #include "util/result.h"
 

@@ -8,6 +8,15 @@
 
 namespace sg {
 
+// Nanoseconds on one of the kernel's clocks: the one reader every part uses.
+inline uint64_t ClockNs(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+// CLOCK_MONOTONIC: intervals, deadlines, backoffs (never jumps).
+inline uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -19,11 +28,7 @@ class Clock {
 // the one every host of a fleet agrees on through NTP.
 class RealtimeClock : public Clock {
  public:
-  uint64_t NowNs() const override {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-  }
+  uint64_t NowNs() const override { return ClockNs(CLOCK_REALTIME); }
 };
 
 }  // namespace sg

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "bench_shared.h"
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 #include "secrets/random_secret.h"
 
 namespace sg::bench {

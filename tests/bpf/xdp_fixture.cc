@@ -15,7 +15,7 @@
 #include <string>
 #include <cstring>
 
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 
 namespace sg::test {
 

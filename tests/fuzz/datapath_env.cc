@@ -22,7 +22,7 @@
 
 #include "fuzz_world.h"
 #include "synack_decoder.h"
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 #include "xdp_fixture.h"
 
 namespace sg::fuzz {

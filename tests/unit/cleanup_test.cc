@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "fake_proc_sys.h"
-#include "service/cleanup.h"
-#include "service/instance_lock.h"
-#include "service/restore_record.h"
-#include "service/stale_pins.h"
-#include "service/state_file.h"
-#include "system/sysctl_guard.h"
+#include "system/cleanup.h"
+#include "system/instance_lock.h"
+#include "system/restore_record.h"
+#include "system/stale_pins.h"
+#include "system/state_file.h"
+#include "tuning/sysctl_guard.h"
 
 namespace sg {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/check_config_command.h"
+#include "config/check_config.h"
 #include "config/cidr.h"
 #include "config/config.h"
 #include "config/listen_address.h"

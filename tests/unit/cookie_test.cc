@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 #include "synguard/shared.h"
 
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "metrics/exporter.h"
-#include "service/summed_map.h"
+#include "fake_per_cpu_map.h"
 #include "synguard/shared.h"
 #include "util/unique_fd.h"
 
@@ -25,8 +25,8 @@ using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<MetricsExporter> StartExporter() {
   CollectorSources src;
-  src.reasons = std::make_shared<SummedPerCpuMap>(sizeof(uint64_t));
-  src.port_stats = std::make_shared<SummedPerCpuMap>(sizeof(sg_port_stats));
+  src.reasons = std::make_shared<testing::FakePerCpuMap>(2, 1);
+  src.port_stats = std::make_shared<testing::FakePerCpuMap>(2, sizeof(sg_port_stats) / 8);
   src.snapshot = [] { return MetricsSnapshot{}; };
   src.version = "test";
   Result<std::unique_ptr<MetricsExporter>> e =

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 
 namespace sg::test {
 

@@ -10,9 +10,9 @@
 
 #include "config/config.h"
 #include "metrics/collector.h"
-#include "service/interface_watch.h"
-#include "service/reload_plan.h"
-#include "service/state_file.h"
+#include "control/interface_watch.h"
+#include "control/reload_plan.h"
+#include "system/state_file.h"
 
 namespace sg {
 namespace {

@@ -7,37 +7,13 @@
 #include <memory>
 #include <string>
 
+#include "fake_per_cpu_map.h"
 #include "metrics/collector.h"
 #include "synguard/shared.h"
 
 namespace {
 
-// A per-CPU array in memory: values[key][cpu * words + w].
-class FakePerCpuMap : public sg::PerCpuMap {
- public:
-  FakePerCpuMap(int ncpus, size_t words) : ncpus_(ncpus), words_(words) {}
-  int num_cpus() const override { return ncpus_; }
-  size_t value_words() const override { return words_; }
-  sg::Status Lookup(uint32_t key, std::span<uint64_t> out) const override {
-    if (fail_) return sg::Error("read per-CPU counters", EPERM);
-    auto it = values_.find(key);
-    for (size_t i = 0; i < out.size(); ++i)
-      out[i] = it == values_.end() || i >= it->second.size() ? 0 : it->second[i];
-    return sg::Ok();
-  }
-  void Set(uint32_t key, int cpu, size_t word, uint64_t v) {
-    auto& vec = values_[key];
-    vec.resize(static_cast<size_t>(ncpus_) * words_);
-    vec[static_cast<size_t>(cpu) * words_ + word] = v;
-  }
-  void set_fail(bool f) { fail_ = f; }
-
- private:
-  int ncpus_;
-  size_t words_;
-  bool fail_ = false;
-  std::map<uint32_t, std::vector<uint64_t>> values_;
-};
+using sg::testing::FakePerCpuMap;
 
 struct Fixture {
   std::shared_ptr<FakePerCpuMap> reasons = std::make_shared<FakePerCpuMap>(3, 1);

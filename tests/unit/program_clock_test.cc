@@ -1,7 +1,7 @@
 // The program clock's calibration arithmetic (daemon/datapath/program_clock.h)
 // on made-up samples; tests/bpf/program_clock_test.cc checks it against the
 // running kernel.
-#include "datapath/program_clock.h"
+#include "util/program_clock.h"
 
 #include <gtest/gtest.h>
 

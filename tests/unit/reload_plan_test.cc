@@ -2,8 +2,8 @@
 // and how statistics slots carry over. Pure; no kernel.
 #include <gtest/gtest.h>
 
-#include "service/port_table.h"
-#include "service/reload_plan.h"
+#include "control/port_table.h"
+#include "control/reload_plan.h"
 
 namespace sg {
 namespace {

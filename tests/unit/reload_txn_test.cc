@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/cidr.h"
-#include "service/reload_txn.h"
+#include "control/reload_txn.h"
 
 namespace sg {
 namespace {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "fake_proc_sys.h"
-#include "service/run_flags.h"
+#include "config/run_flags.h"
 #include "tuning/sysctl_tuner.h"
 
 namespace sg {

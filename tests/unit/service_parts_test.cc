@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "secrets/secret_rotator.h"
-#include "service/list_sync.h"
-#include "service/state_file.h"
+#include "control/list_entries.h"
+#include "system/state_file.h"
 
 namespace sg {
 namespace {

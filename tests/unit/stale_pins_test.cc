@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "service/stale_pins.h"
+#include "system/stale_pins.h"
 
 namespace {
 

@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "config/config.h"
-#include "service/reload_plan.h"
-#include "service/restore_record.h"
-#include "service/stale_pins.h"
+#include "control/reload_plan.h"
+#include "system/restore_record.h"
+#include "system/stale_pins.h"
 #include "fake_proc_sys.h"
-#include "system/sysctl.h"
-#include "system/sysctl_guard.h"
+#include "tuning/sysctl.h"
+#include "tuning/sysctl_guard.h"
 #include "tuning/sysctl_tuner.h"
 
 namespace sg {

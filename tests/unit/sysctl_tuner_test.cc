@@ -9,8 +9,8 @@
 #include <string>
 
 #include "fake_proc_sys.h"
-#include "system/sysctl.h"
-#include "system/sysctl_guard.h"
+#include "tuning/sysctl.h"
+#include "tuning/sysctl_guard.h"
 #include "tuning/sysctl_tuner.h"
 
 namespace sg {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "metrics/collector.h"
-#include "service/tc_filter_watch.h"
+#include "control/tc_filter_watch.h"
 
 namespace sg {
 namespace {

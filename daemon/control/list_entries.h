@@ -1,7 +1,5 @@
-// The allow and deny lists as LPM trie entries, and their synchronisation
-// into the live tries: new entries are written before stale ones go, and
-// an entry moving between lists is one in-place update, so no SYN ever
-// sees a half-applied list.
+// The allow and deny lists as LPM trie entries (written into the live tries
+// by datapath/list_sync.h).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +18,5 @@ struct ListEntries {
 };
 
 ListEntries BuildListEntries(const std::vector<Cidr>& allow, const std::vector<Cidr>& deny);
-
-// Makes the tries hold exactly `entries` (fds of sg_lists_v4_map / _v6_map).
-Status SyncLists(int v4_fd, int v6_fd, const ListEntries& entries);
 
 }  // namespace sg

@@ -1,4 +1,4 @@
-#include "service/run_flags.h"
+#include "config/run_flags.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "service/tc_filter_watch.h"
+#include "control/tc_filter_watch.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "datapath/bpf_config.h"
+#include "config/bpf_config.h"
 
 #include <cerrno>
 
@@ -10,18 +10,13 @@
 #include <cstring>
 #include <sstream>
 
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
+#include "util/clock.h"
 #include "util/unique_fd.h"
 
 namespace sg {
 
 namespace {
-
-uint64_t ClockNs(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Third field of a vector sysctl such as net.ipv4.tcp_rmem.
 Result<uint64_t> ThirdField(const std::string& root, const std::string& name) {

@@ -1,4 +1,4 @@
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 
 #include <algorithm>
 #include <cstdlib>

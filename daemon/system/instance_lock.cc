@@ -1,4 +1,4 @@
-#include "service/instance_lock.h"
+#include "system/instance_lock.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <fstream>
 
-#include "service/bpffs.h"
+#include "system/bpffs.h"
 
 namespace sg {
 

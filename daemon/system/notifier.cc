@@ -1,19 +1,11 @@
-#include "service/notifier.h"
+#include "system/notifier.h"
 
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 namespace sg {
-
-namespace {
-
-uint64_t MonotonicUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
-
-}  // namespace
 
 Notifier::Notifier() {
   uint64_t us = 0;
@@ -26,7 +18,7 @@ void Notifier::Ready(const std::string& status) {
 
 void Notifier::Reloading() {
   // MONOTONIC_USEC lets systemd (Type=notify-reload) match this to the reload.
-  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(MonotonicUs()));
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(MonotonicNs() / 1000));
 }
 
 void Notifier::Status(const std::string& status) { sd_notifyf(0, "STATUS=%s", status.c_str()); }

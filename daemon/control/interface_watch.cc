@@ -1,4 +1,4 @@
-#include "service/interface_watch.h"
+#include "control/interface_watch.h"
 
 #include <algorithm>
 

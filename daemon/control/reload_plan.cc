@@ -1,4 +1,4 @@
-#include "service/reload_plan.h"
+#include "control/reload_plan.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "service/state_file.h"
+#include "system/state_file.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "service/bpffs.h"
+#include "system/bpffs.h"
 
 namespace sg {
 

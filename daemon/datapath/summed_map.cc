@@ -1,4 +1,6 @@
-#include "service/summed_map.h"
+#include "datapath/summed_map.h"
+
+#include "datapath/bpf_per_cpu_map.h"
 
 #include <bpf/libbpf.h>
 #include <fcntl.h>

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "system/sysctl_guard.h"
+#include "tuning/sysctl_guard.h"
 #include "util/result.h"
 
 namespace sg {

@@ -1,8 +1,6 @@
-#include "service/list_sync.h"
+#include "control/list_entries.h"
 
 #include <cstring>
-
-#include "datapath/map_sync.h"
 
 namespace sg {
 
@@ -24,11 +22,6 @@ ListEntries BuildListEntries(const std::vector<Cidr>& allow, const std::vector<C
   for (const Cidr& c : allow) add(c, SG_LIST_ALLOW);
   for (const Cidr& c : deny) add(c, SG_LIST_DENY);
   return e;
-}
-
-Status SyncLists(int v4_fd, int v6_fd, const ListEntries& entries) {
-  if (Status s = SyncMap(v4_fd, entries.v4, "the IPv4 allow/deny list"); !s) return s;
-  return SyncMap(v6_fd, entries.v6, "the IPv6 allow/deny list");
 }
 
 }  // namespace sg

@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "service/state_file.h"
+#include "system/state_file.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
 

@@ -1,4 +1,4 @@
-#include "service/port_table.h"
+#include "control/port_table.h"
 
 #include <set>
 

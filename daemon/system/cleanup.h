@@ -22,7 +22,7 @@
 // handoff would reset its connections.
 //
 // Whether a synguard still runs here is the caller's question
-// (service/instance_lock.h): this undoes unconditionally.
+// (system/instance_lock.h): this undoes unconditionally.
 #pragma once
 
 #include <cstdint>
@@ -30,15 +30,15 @@
 #include <string>
 #include <vector>
 
-#include "service/state_file.h"
-#include "system/sysctl.h"
+#include "system/state_file.h"
+#include "tuning/sysctl.h"
 #include "util/result.h"
 
 namespace sg {
 
 // The kernel side, by interface name, behind an interface so that the
 // decisions and the file handling are tested without root. The real one
-// (SystemCleanupKernel) uses datapath/leftovers.h.
+// (SystemCleanupKernel, datapath/cleanup_kernel.h) uses datapath/leftovers.h.
 class CleanupKernel {
  public:
   virtual ~CleanupKernel() = default;
@@ -60,7 +60,6 @@ class CleanupKernel {
   virtual Status RemoveClsact(const std::string& ifname) = 0;
 };
 
-std::unique_ptr<CleanupKernel> SystemCleanupKernel();
 
 struct CleanupRoots {
   std::string sysctl_root = kProcSys;

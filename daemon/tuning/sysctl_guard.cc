@@ -1,8 +1,8 @@
-#include "system/sysctl_guard.h"
+#include "tuning/sysctl_guard.h"
 
 #include <set>
 
-#include "system/sysctl.h"
+#include "tuning/sysctl.h"
 
 namespace sg {
 

@@ -1,4 +1,4 @@
-#include "service/rtnl_events.h"
+#include "system/rtnl_events.h"
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>

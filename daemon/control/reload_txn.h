@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "service/list_sync.h"
+#include "control/list_entries.h"
 #include "synguard/shared.h"
 #include "util/result.h"
 

@@ -1,4 +1,4 @@
-#include "service/reload_txn.h"
+#include "control/reload_txn.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "service/bpffs.h"
+#include "system/bpffs.h"
 
 #include <linux/magic.h>
 #include <sys/mount.h>

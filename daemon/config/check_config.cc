@@ -1,4 +1,4 @@
-#include "cli/check_config_command.h"
+#include "config/check_config.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "service/stale_pins.h"
+#include "system/stale_pins.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "service/restore_record.h"
+#include "system/restore_record.h"
 
 #include <linux/magic.h>
 #include <sys/socket.h>
@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "service/bpffs.h"
-#include "service/state_file.h"
+#include "system/bpffs.h"
+#include "system/state_file.h"
 #include "util/unique_fd.h"
 
 #ifndef SO_NETNS_COOKIE
