@@ -43,23 +43,41 @@
 	X(DROP_SYN_FRAGMENT, "drop", "syn_fragment")                                                \
 	X(DROP_SYN_EXTHDR, "drop", "syn_ipv6_extension_header")                                     \
 	X(DROP_SYN_MULTIBUF, "drop", "syn_multi_buffer")                                            \
-	/* TC ingress: handoff of valid cookie ACKs to the listener */                             \
+	/* TC ingress (reqsk): passed untouched, not the handoff's business */                     \
+	X(TC_PASS_NOT_TCP, "pass", "not_plain_tcp")                                                 \
+	X(TC_PASS_XDP_SOCKET, "pass", "existing_socket_xdp_mark")                                   \
+	X(TC_PASS_OTHER_FLAGS, "pass", "other_flags")                                               \
+	X(TC_PASS_UNPROTECTED, "pass", "unprotected_port")                                          \
+	X(TC_PASS_NO_KEY, "pass", "no_cookie_source")                                               \
+	/* TC ingress: ACKs to protected ports, what the handoff made of them */                   \
 	X(HANDOFF_OK, "handoff", "ok")                                                              \
-	X(HANDOFF_SOCKET, "handoff", "existing_socket")                                             \
-	X(HANDOFF_NO_LISTENER, "handoff", "no_listener")                                            \
-	X(HANDOFF_BAD_COOKIE, "handoff", "bad_cookie")                                              \
-	X(HANDOFF_FAILED, "handoff", "kfunc_failed")
+	X(HANDOFF_SOCKET, "pass", "existing_socket")                                                \
+	X(HANDOFF_NO_LISTENER, "pass", "no_listener")                                               \
+	X(HANDOFF_BAD_COOKIE, "pass", "bad_cookie")                                                 \
+	X(HANDOFF_FAILED, "pass", "kfunc_failed")                                                   \
+	X(HANDOFF_FORGED_ECHO, "drop", "forged_timestamp_echo")
 
 enum sg_reason {
 #define SG_REASON_ENUM(name, verdict, label) SG_R_##name,
 	SG_REASONS(SG_REASON_ENUM)
 #undef SG_REASON_ENUM
-	SG_R_MAX
+		SG_R_MAX
 };
 
-/* The XDP drop reasons are one run of the list (bpf/lib/verdict.h). */
-#define SG_R_DROP_FIRST SG_R_DROP_DENYLIST
-#define SG_R_DROP_LAST	SG_R_DROP_SYN_MULTIBUF
+/*
+ * Runs of the list. The XDP drop reasons are one run (bpf/lib/verdict.h).
+ * The TC program's reasons come last, from SG_R_TC_FIRST on: its verdicts
+ * are "pass", "handoff" (the ACK became a request socket) and "drop", the
+ * drops one run (sg_tc_verdict in bpf/synguard_tc.bpf.c). From
+ * SG_R_HANDOFF_FIRST on they are what the handoff made of an ACK to a
+ * protected port (the metric synguard_handoffs_total).
+ */
+#define SG_R_DROP_FIRST	   SG_R_DROP_DENYLIST
+#define SG_R_DROP_LAST	   SG_R_DROP_SYN_MULTIBUF
+#define SG_R_TC_FIRST	   SG_R_TC_PASS_NOT_TCP
+#define SG_R_HANDOFF_FIRST SG_R_HANDOFF_OK
+#define SG_R_TC_DROP_FIRST SG_R_HANDOFF_FORGED_ECHO
+#define SG_R_TC_DROP_LAST  SG_R_HANDOFF_FORGED_ECHO
 
 #if !defined(__bpf__)
 /* Label values for metrics and status; index with enum sg_reason. */
@@ -74,6 +92,12 @@ static const char *const sg_reason_verdicts[SG_R_MAX] = {
 	SG_REASONS(SG_REASON_VERDICT)
 #undef SG_REASON_VERDICT
 };
+
+/* "xdp" or "tc": which program counts reason r. */
+static inline const char *sg_reason_program(unsigned int r)
+{
+	return r >= SG_R_TC_FIRST ? "tc" : "xdp";
+}
 #endif
 
 #endif /* SYNGUARD_COUNTERS_H */

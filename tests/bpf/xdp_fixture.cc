@@ -284,4 +284,26 @@ sg::Result<RunResult> XdpFixture::Run(std::span<const uint8_t> frame) {
   return r;
 }
 
+bool XdpFixture::has_tc() const { return dp_->tc() != nullptr; }
+
+sg::Result<RunResult> XdpFixture::RunTc(std::span<const uint8_t> frame) {
+  if (!has_tc()) return sg::Error("no TC handoff program on this kernel");
+  auto before = ReadCounters();
+  if (!before) return before.take_error();
+  RunResult r;
+  r.frame.resize(frame.size() + kOutRoom);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.frame.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(r.frame.size()), .repeat = 1);
+  if (bpf_prog_test_run_opts(bpf_program__fd(dp_->tc()->progs.synguard_tc), &opts))
+    return sg::Error::FromErrno("BPF_PROG_TEST_RUN (TC) of a " + std::to_string(frame.size()) +
+                                "-byte frame");
+  r.verdict = opts.retval;
+  r.frame.resize(std::min<size_t>(opts.data_size_out, r.frame.size()));
+  auto after = ReadCounters();
+  if (!after) return after.take_error();
+  for (size_t i = 0; i < SG_R_MAX; ++i) r.counted[i] = (*after)[i] - (*before)[i];
+  return r;
+}
+
 }  // namespace sg::test

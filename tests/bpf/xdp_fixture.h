@@ -1,5 +1,6 @@
-// The real XDP program (the compat build with SG_XDP_BUILD=compat), loaded
-// with sg::Datapath::Load (reqsk mode, nothing attached), and the knobs a
+// The real XDP program (the compat build with SG_XDP_BUILD=compat) and the
+// TC handoff program, loaded with sg::Datapath::Load (reqsk mode, nothing
+// attached), and the knobs a
 // packet test turns: the config, secrets, ports and allow/deny map entries,
 // and the program's clock (clock_offset_ns).
 // Run() pushes one frame through BPF_PROG_TEST_RUN and reports the verdict,
@@ -26,7 +27,7 @@
 namespace sg::test {
 
 struct RunResult {
-  uint32_t verdict = 0;  // XDP_PASS, XDP_TX, ...
+  uint32_t verdict = 0;  // XDP_PASS, XDP_TX, ... (TC_ACT_OK, TC_ACT_SHOT for RunTc)
   std::vector<uint8_t> frame;
   std::vector<uint8_t> meta;  // XDP metadata in front of the frame (the XDP -> TC marker)
   std::array<uint64_t, SG_R_MAX> counted{};  // per reason: after - before
@@ -73,6 +74,11 @@ class XdpFixture {
   sg::Status AdvanceClock(int64_t ns);
 
   sg::Result<RunResult> Run(std::span<const uint8_t> frame);
+  // The same frame through the TC handoff program, as an skb (verdict:
+  // TC_ACT_OK or TC_ACT_SHOT). The skb is not at TC ingress and carries no
+  // XDP metadata. Only where the kernel has the reqsk kfunc (has_tc()).
+  bool has_tc() const;
+  sg::Result<RunResult> RunTc(std::span<const uint8_t> frame);
 
  private:
   XdpFixture() = default;

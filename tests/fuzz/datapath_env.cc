@@ -460,6 +460,10 @@ Outcome DatapathEnv::Run(std::span<const uint8_t> frame) {
 
 Outcome DatapathEnv::RunTc(std::span<const uint8_t> frame) {
   if (MonotonicNs() - pinned_mono_ns_ > kClockRepinNs) PinClock();
+  if (sent_on_lo_) {
+    CountersMoved();  // late answers of the kernel on lo, not this run's
+    sent_on_lo_ = false;
+  }
   Outcome o;
   out_.resize(frame.size() + 256);
   // No context: the kernel makes the skb on this namespace's lo, with
@@ -519,6 +523,16 @@ LiveOutcome DatapathEnv::SendOnLoopback(std::span<const uint8_t> frame, int wait
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     o.accepted = DrainAcceptQueues();
   }
+  // The kernel's answers on lo (the RSTs of the resets above among them)
+  // pass the TC program too: counted with the send.
+  for (auto [r, n] : CountersMoved()) {
+    auto same = std::find_if(o.moved.begin(), o.moved.end(), [r](auto& m) { return m.first == r; });
+    if (same == o.moved.end())
+      o.moved.emplace_back(r, n);
+    else
+      same->second += n;
+  }
+  sent_on_lo_ = true;
   return o;
 }
 

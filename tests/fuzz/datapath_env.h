@@ -153,6 +153,9 @@ class DatapathEnv {
   size_t max_tc_frame_ = 0;
   sg::UniqueFd packet_socket_;  // AF_PACKET on lo (kTc)
   int lo_ifindex_ = 0;
+  // A frame went out on lo: what the kernel answers may still reach the TC
+  // program there, and is not counted against the next test run.
+  bool sent_on_lo_ = false;
   // kernel-cookie cookies the program issued, by IssuedKey(), with the
   // monotonic time; old entries are dropped when it grows.
   std::unordered_map<std::string, uint64_t> issued_;

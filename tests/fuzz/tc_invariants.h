@@ -5,20 +5,25 @@
 //
 //  1. The verdict is TC_ACT_OK or TC_ACT_SHOT, nothing else; the frame
 //     comes back byte for byte (the program never writes to the packet).
-//  2. Only an ACK (SYN and RST clear) to a protected port is counted, by
-//     exactly one handoff reason, by one; anything else (malformed, not
-//     TCP, other flags, unprotected port) passes with no counter moving.
+//  2. Every frame moves exactly one TC reason counter, by one, and the
+//     reason decides the verdict (SHOT for a drop reason, else OK). Only
+//     an ACK (SYN and RST clear) to a protected port is the handoff's; the
+//     rest passes as "not_plain_tcp" (not IP, not TCP, a fragment, IPv6
+//     extension headers, malformed), "other_flags" or "unprotected_port".
 //  3. The reason is the one the world dictates: an existing connection's
 //     segment is "existing_socket" and passes (never SHOT); no listener,
 //     "no_listener"; a cookie the host codec refuses, "bad_cookie", passed
 //     to the kernel; a valid cookie whose timestamp echo contradicts it,
-//     "bad_cookie" and SHOT (the only drop); a valid cookie otherwise
-//     reaches bpf_sk_assign_tcp_reqsk(). A forged cookie never does.
+//     "forged_timestamp_echo" and SHOT (the only drop); a valid cookie
+//     otherwise reaches bpf_sk_assign_tcp_reqsk(). A forged cookie never
+//     does.
 //  4. BPF_PROG_TEST_RUN's skb is not at TC ingress (skb->tc_at_ingress is
 //     0: probed on 6.18), so there the kfunc refuses (-EINVAL) and the
 //     handoff counts "kfunc_failed"; the same frame sent for real on lo
 //     (LiveExpectation) is handed off: "ok", and one connection waits in
 //     the listener's accept queue. A forged cookie sent on lo makes none.
+//     What the kernel answers on lo passes the program too, and may count
+//     "other_flags" (RSTs) or "unprotected_port" (to the client's port).
 //     One exception, the kernel's and found by this harness: its TCP drops
 //     a segment whose option list it cannot walk (a length below 2 or past
 //     the header) or that carries an MD5 signature, before it looks at the
@@ -41,7 +46,7 @@ namespace sg::fuzz {
 inline constexpr uint32_t kTcActOk = 0, kTcActShot = 2;
 
 struct TcExpectation {
-  std::optional<uint32_t> reason;  // nothing: no counter moves
+  uint32_t reason = SG_R_TC_PASS_NOT_TCP;  // the one counter that must move
   uint32_t action = kTcActOk;
   bool valid_cookie = false;  // the host codec accepts cookie and echo
 };
