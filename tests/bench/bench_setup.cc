@@ -2,10 +2,7 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstdlib>
@@ -14,27 +11,16 @@
 
 #include "bench_shared.h"
 #include "config/bpf_config.h"
+#include "private_netns.h"
 #include "secrets/random_secret.h"
 
 namespace sg::bench {
 
 Status EnterPrivateNetns() {
-  if (unshare(CLONE_NEWNET)) return Error::FromErrno("create a private network namespace");
-  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Error::FromErrno("open a socket to bring up lo");
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (ioctl(fd.get(), SIOCGIFFLAGS, &ifr) < 0) return Error::FromErrno("read the flags of lo");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(fd.get(), SIOCSIFFLAGS, &ifr) < 0) return Error::FromErrno("bring up lo");
   // The bench's client and server (BenchClient, BenchServer) on lo: synguard
   // answers only a unicast client, to one of the host's addresses, not
   // loopback.
-  for (const char* cmd : {"ip addr add 10.0.0.1/32 dev lo", "ip addr add 10.0.0.2/32 dev lo",
-                          "ip -6 addr add 2001:db8::1/128 dev lo nodad",
-                          "ip -6 addr add 2001:db8::2/128 dev lo nodad"}) {
-    if (std::system(cmd) != 0) return Error(std::string("in the bench's namespace: ") + cmd);
-  }
+  if (std::string e = test::EnterPrivateNetns(test::kRowAddresses); !e.empty()) return Error(e);
   return Ok();
 }
 

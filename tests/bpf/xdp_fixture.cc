@@ -2,10 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +13,7 @@
 #include <cstring>
 
 #include "config/bpf_config.h"
+#include "private_netns.h"
 
 namespace sg::test {
 
@@ -30,31 +28,6 @@ uint64_t MonotonicNs() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);  // what bpf_ktime_get_ns() reads
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// BPF_PROG_TEST_RUN looks sockets up in the caller's network namespace. The
-// tests get one of their own (unshare, as root): listeners on the rows'
-// ports there, and no listener of the machine's in the way.
-sg::Status EnterPrivateNetns() {
-  static bool entered = false;
-  if (entered) return sg::Ok();
-  if (unshare(CLONE_NEWNET))
-    return sg::Error::FromErrno("unshare a network namespace for the tests");
-  sg::UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  ifreq req{};
-  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
-  req.ifr_flags = IFF_UP;
-  if (!sock.valid() || ioctl(sock.get(), SIOCSIFFLAGS, &req))
-    return sg::Error::FromErrno("bring lo up in the tests' network namespace");
-  // The rows' client and server (SynV4, SynV6) on lo, so that a row can
-  // open a real connection between them.
-  for (const char* cmd : {"ip addr add 10.0.0.1/32 dev lo", "ip addr add 10.0.0.2/32 dev lo",
-                          "ip -6 addr add 2001:db8::1/128 dev lo nodad",
-                          "ip -6 addr add 2001:db8::2/128 dev lo nodad"}) {
-    if (std::system(cmd) != 0) return sg::Error(std::string("in the tests' namespace: ") + cmd);
-  }
-  entered = true;
-  return sg::Ok();
 }
 
 // A listener on [::] (IPv6 only) and one on 0.0.0.0 at port.
@@ -86,7 +59,11 @@ sg::Status Listen(uint16_t port, std::vector<sg::UniqueFd>& keep) {
 }  // namespace
 
 sg::Result<std::unique_ptr<XdpFixture>> XdpFixture::Load() {
-  if (sg::Status s = EnterPrivateNetns(); !s) return s.take_error();
+  // BPF_PROG_TEST_RUN looks sockets up in the caller's network namespace:
+  // listeners on the rows' ports there, and no listener of the machine's in
+  // the way. The rows' client and server (SynV4, SynV6) on lo, so that a
+  // row can open a real connection between them.
+  if (std::string e = EnterPrivateNetns(kRowAddresses); !e.empty()) return sg::Error(e);
   sg::DatapathOptions opts{.handoff = sg::HandoffMode::kReqsk, .pin_dir = {}};
   // SG_XDP_BUILD=compat (CTest's "compat." entries): the build for kernels
   // without bpf_loop, loaded as plain XDP, as 5.10 to 5.16 run it.

@@ -7,8 +7,6 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -21,6 +19,7 @@
 #include <thread>
 
 #include "fuzz_world.h"
+#include "private_netns.h"
 #include "synack_decoder.h"
 #include "tuning/sysctl.h"
 #include "xdp_fixture.h"
@@ -103,18 +102,6 @@ uint64_t DatapathEnv::MonotonicNs() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);  // what bpf_ktime_get_ns() reads
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-void DatapathEnv::EnterOwnNetns() {
-  // A namespace of our own: the loopback ports are ours, nothing outside
-  // sees the connections, and parallel fuzzing jobs do not collide.
-  if (unshare(CLONE_NEWNET)) Die(std::string("unshare(CLONE_NEWNET): ") + strerror(errno));
-  sg::UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (!s.valid() || ioctl(s.get(), SIOCGIFFLAGS, &ifr)) Die("read the flags of lo");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s.get(), SIOCSIFFLAGS, &ifr)) Die(std::string("bring lo up: ") + strerror(errno));
 }
 
 namespace {
@@ -238,7 +225,9 @@ void DatapathEnv::PinClock() {
 }
 
 void DatapathEnv::Init() {
-  EnterOwnNetns();
+  // A namespace of our own: the loopback ports are ours, nothing outside
+  // sees the connections, and parallel fuzzing jobs do not collide.
+  if (std::string e = test::EnterPrivateNetns(); !e.empty()) Die(e);
   SetSysctls();
   auto dp = sg::Datapath::Load(
       {.handoff = kernel_cookie() ? sg::HandoffMode::kKernelCookie : sg::HandoffMode::kReqsk});

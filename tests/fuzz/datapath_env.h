@@ -120,7 +120,6 @@ class DatapathEnv {
  private:
   DatapathEnv() = default;
   void Init();
-  void EnterOwnNetns();
   void SetSysctls();
   void OpenListener(bool v6, bool wildcard, uint16_t port);
   void OpenConnection(bool v6);
