@@ -1,5 +1,6 @@
 #include "control/port_table.h"
 
+#include <algorithm>
 #include <set>
 
 namespace sg {
@@ -40,6 +41,25 @@ sg_port PortEntry(const PortConfig& p, uint32_t slot, bool detector_engaged) {
     v.flags |= SG_PORT_ENGAGED;
   v.stats_slot = slot;
   return v;
+}
+
+std::vector<std::pair<uint16_t, sg_port>> PortWrites(const std::vector<PortConfig>& current,
+                                                     const std::vector<PortConfig>& next,
+                                                     const SlotMap& slots,
+                                                     const std::function<bool(uint16_t)>& engaged,
+                                                     bool handoff_down) {
+  std::vector<std::pair<uint16_t, sg_port>> out;
+  for (const PortConfig& q : next) {
+    sg_port v = PortEntry(q, slots.at(q.port), engaged(q.port));
+    if (handoff_down) v.flags &= ~SG_PORT_ENGAGED;
+    out.emplace_back(q.port, v);
+  }
+  for (const PortConfig& q : current) {
+    if (std::none_of(next.begin(), next.end(),
+                     [&](const PortConfig& r) { return r.port == q.port; }))
+      out.emplace_back(q.port, sg_port{});
+  }
+  return out;
 }
 
 }  // namespace sg

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <map>
 #include <vector>
 
@@ -25,5 +27,15 @@ std::vector<uint32_t> FreshSlots(const SlotMap& current, const SlotMap& next);
 // The map value: protected, engaged when the mode says always or (auto)
 // when the detector says so; never is never engaged.
 sg_port PortEntry(const PortConfig& p, uint32_t slot, bool detector_engaged);
+
+// What a reload writes into one interface's ports map: every port of
+// `next` (engaged as engaged(port) says, and never while the interface's
+// TC handoff is down), then an empty entry for each port of `current` that
+// `next` drops.
+std::vector<std::pair<uint16_t, sg_port>> PortWrites(const std::vector<PortConfig>& current,
+                                                     const std::vector<PortConfig>& next,
+                                                     const SlotMap& slots,
+                                                     const std::function<bool(uint16_t)>& engaged,
+                                                     bool handoff_down);
 
 }  // namespace sg

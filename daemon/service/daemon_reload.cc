@@ -4,7 +4,7 @@
 //      interface resolved, every MTU read, every map value built, the new
 //      interfaces' programs loaded and filled but not attached. A failure
 //      here is a refusal: nothing running was touched.
-//   3. ApplyPrepared (service/reload_txn.h) writes it step by step, each
+//   3. ApplyPrepared (control/reload_txn.h) writes it step by step, each
 //      step with its undo; the first failure undoes what was written, so
 //      the datapath is back to the running config, and the new interfaces
 //      loaded in 2 are unpinned again.
@@ -79,7 +79,7 @@ void Daemon::Reload() {
     spdlog::info("SIGHUP: no config file (-c) to reload; running unchanged");
     return;
   }
-  notifier_.Reloading();
+  publisher_.notifier().Reloading();
   Result<Config> next = ResolveRunConfig(opts_.flags);
   Status applied = next ? Ok() : Status(next.take_error());
   ReloadPlan plan;
@@ -95,8 +95,8 @@ void Daemon::Reload() {
                     applied.error().message());
     else
       spdlog::error("reload refused, running unchanged: {}", applied.error().message());
-    state_.reloads_failed++;
-    snapshot_->Update([&](MetricsSnapshot& s) {
+    publisher_.state().reloads_failed++;
+    publisher_.snapshot()->Update([&](MetricsSnapshot& s) {
       (rolled_back ? s.reloads_rolled_back : s.reloads_failed)++;
       s.last_reload_ok = false;
     });
@@ -104,17 +104,17 @@ void Daemon::Reload() {
     spdlog::info("reloaded {}: {}", config_.source, plan.Summary());
     for (const std::string& key : plan.need_restart)
       spdlog::warn("reload: {} changed, but takes effect only at a restart", key);
-    state_.reloads_ok++;
-    snapshot_->Update([&](MetricsSnapshot& s) {
+    publisher_.state().reloads_ok++;
+    publisher_.snapshot()->Update([&](MetricsSnapshot& s) {
       s.reloads_ok++;
       s.last_reload_ok = true;
       s.last_reload_unix = now;
       s.crash_keeps_protecting = CrashKeepsProtecting();  // on_crash may have changed
     });
   }
-  RefreshSnapshot();
+  publisher_.RefreshSnapshot();
   WriteState();
-  notifier_.Ready(StatusLine());
+  publisher_.notifier().Ready(publisher_.StatusLine());
 }
 
 Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Config& merged,
@@ -122,7 +122,7 @@ Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Confi
   auto p = std::make_unique<PreparedApply>();
   p->config = merged;
   p->slots = AssignStatsSlots(slots_, merged.ports);
-  p->ports = BuildPorts(merged.ports);
+  p->ports = BuildPortRuntimes(ports_, merged.ports);
 
   // Every new interface exists and has an MTU to read before anything loads.
   for (const std::string& ifname : plan.attach) {
@@ -134,14 +134,8 @@ Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Confi
 
   const ListEntries old_lists = BuildListEntries(config_.allowlist, config_.denylist);
   const ListEntries new_lists = BuildListEntries(merged.allowlist, merged.denylist);
-  std::vector<uint16_t> removed;
-  for (const PortConfig& q : config_.ports) {
-    if (std::none_of(merged.ports.begin(), merged.ports.end(),
-                     [&](const PortConfig& r) { return r.port == q.port; }))
-      removed.push_back(q.port);
-  }
   const std::vector<uint32_t> fresh_slots = FreshSlots(slots_, p->slots);
-  for (auto& i : interfaces_) {
+  for (auto& i : interfaces_.all()) {
     if (std::find(plan.keep.begin(), plan.keep.end(), i->name()) == plan.keep.end()) continue;
     p->targets.push_back(std::make_unique<LiveTarget>(*i, config_.xdp_mode));
     InterfaceChange c;
@@ -158,12 +152,8 @@ Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Confi
     }
     if (plan.ports_changed) {
       c.fresh_slots = fresh_slots;
-      for (const PortConfig& q : merged.ports) {
-        sg_port v = PortEntry(q, p->slots.at(q.port), p->ports.at(q.port).engaged);
-        if (i->handoff_down()) v.flags &= ~SG_PORT_ENGAGED;
-        c.ports.emplace_back(q.port, v);
-      }
-      for (uint16_t port : removed) c.ports.emplace_back(port, sg_port{});
+      auto engaged = [&](uint16_t port) { return p->ports.at(port).engaged; };
+      c.ports = PortWrites(config_.ports, merged.ports, p->slots, engaged, i->handoff_down());
     }
     if (plan.on_crash_changed) c.pin_link = merged.on_crash == OnCrash::kKeepProtecting;
     p->writes.keep.push_back(std::move(c));
@@ -171,7 +161,8 @@ Result<std::unique_ptr<Daemon::PreparedApply>> Daemon::PrepareReload(const Confi
   // New interfaces: loaded and filled for the new config, not attached.
   for (const std::string& ifname : plan.attach) {
     Result<std::unique_ptr<ProtectedInterface>> pi =
-        LoadInterface(ifname, merged, p->slots, p->ports);
+        interfaces_.Load(ifname, merged, p->slots, p->ports,
+                         rotator_ && rotator_->started() ? &rotator_->state() : nullptr);
     if (!pi) {
       p->Discard();
       return pi.take_error().Context(ifname);
@@ -202,29 +193,14 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan, bool* rol
   Status s = ApplyPrepared(p.writes, t);
   // The metrics read the new interfaces' maps, and no longer the leaving ones'.
   if (s && (!plan.attach.empty() || !plan.detach.empty())) {
-    std::vector<int> counters, stats, old_counters, old_stats;
-    for (auto& i : interfaces_) {
-      old_counters.push_back(i->datapath().counters_fd());
-      old_stats.push_back(i->datapath().port_stats_fd());
-      if (std::find(plan.detach.begin(), plan.detach.end(), i->name()) != plan.detach.end())
-        continue;
-      counters.push_back(i->datapath().counters_fd());
-      stats.push_back(i->datapath().port_stats_fd());
-    }
-    for (auto& i : p.fresh) {
-      counters.push_back(i->datapath().counters_fd());
-      stats.push_back(i->datapath().port_stats_fd());
-    }
+    std::vector<ProtectedInterface*> fresh;
+    for (auto& i : p.fresh) fresh.push_back(i.get());
     s = t.Step(
         "point the metrics at the new interfaces",
         [&] {
-          if (Status a = counters_map_->Set(counters); !a) return a;
-          return port_stats_map_->Set(stats);
+          return interfaces_.PointMetrics(*counters_map_, *port_stats_map_, plan.detach, fresh);
         },
-        [&, old_counters, old_stats] {
-          if (Status a = counters_map_->Set(old_counters); !a) return a;
-          return port_stats_map_->Set(old_stats);
-        });
+        [&] { return interfaces_.PointMetrics(*counters_map_, *port_stats_map_); });
   }
   if (!s) {
     const size_t steps = t.done().size();
@@ -237,17 +213,11 @@ Status Daemon::ApplyReload(const Config& next, const ReloadPlan& plan, bool* rol
 
   // Commit: nothing below fails.
   for (const std::string& ifname : plan.detach) {
-    auto it = std::find_if(interfaces_.begin(), interfaces_.end(),
-                           [&](const auto& i) { return i->name() == ifname; });
-    if (it == interfaces_.end()) continue;
-    (*it)->datapath().Detach();
-    (*it)->datapath().Unpin();
-    interfaces_.erase(it);
-    spdlog::info("{}: detached (no longer in the config)", ifname);
+    if (interfaces_.Remove(ifname)) spdlog::info("{}: detached (no longer in the config)", ifname);
   }
   for (auto& i : p.fresh) {
     spdlog::info("{}: attached ({} mode)", i->name(), ToString(i->datapath().attached_mode()));
-    interfaces_.push_back(std::move(i));
+    interfaces_.Add(std::move(i));
   }
   p.fresh.clear();
   if (plan.cookie_age_changed)

@@ -1,4 +1,4 @@
-// The restore record (service/restore_record.h): what this run, or one
+// The restore record (system/restore_record.h): what this run, or one
 // killed before its clean stop, changed in the namespace and has to put back.
 #include <spdlog/spdlog.h>
 
@@ -23,7 +23,7 @@ void Daemon::StartTuner() {
       previous = std::move(*r);
   }
   restore_ = RestoreState{.netns_id = me, .sysctls = {}, .clsact = previous.clsact};
-  tuner_ = std::make_unique<SysctlTuner>(opts_.sysctl_root, config_.sysctl, handoff_,
+  tuner_ = std::make_unique<SysctlTuner>(opts_.sysctl_root, config_.sysctl, interfaces_.handoff(),
                                          [this](const std::vector<SavedSysctl>& saved) {
                                            restore_.sysctls = saved;
                                            SaveRestoreRecord();
@@ -53,19 +53,7 @@ void Daemon::SaveRestoreRecord() {
 }
 
 void Daemon::RecordTcHooks() {
-  // A qdisc an earlier run created is ours to remove, like one made now.
-  // Saved after the qdisc is made: a kill -9 between the two leaves it.
-  const std::vector<std::string> previous = restore_.clsact;
-  restore_.clsact.clear();
-  for (auto& i : interfaces_) {
-    const bool was_ours = std::find(previous.begin(), previous.end(), i->name()) != previous.end();
-    if (was_ours) i->datapath().ClaimTcHook();
-    // kernel-cookie after a killed reqsk run: its filter has no business here.
-    if (Status s = i->datapath().RemoveLeftoverTc(i->name(), was_ours); !s)
-      spdlog::warn("{}", s.error().message());
-    if (i->datapath().tc_hook_created()) restore_.clsact.push_back(i->name());
-  }
-  if (restore_.clsact != previous) SaveRestoreRecord();
+  if (interfaces_.RecordTcHooks(restore_)) SaveRestoreRecord();
 }
 
 }  // namespace sg

@@ -1,15 +1,12 @@
-// The daemon's 1-second tick: the programs' clock, secret rotation, the
-// listener watch, the attack detector, the watchdog.
+// The daemon's 1-second tick: the interfaces (lost, back, TC filter,
+// addresses), the programs' clock, secret rotation, the listener watch, the
+// attack detector, the watchdog.
 #include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <algorithm>
-#include <unistd.h>
 
 #include "config/bpf_config.h"
 #include "service/daemon.h"
-
-#include "datapath/probe.h"
 #include "tuning/sysctl.h"
 
 namespace sg {
@@ -19,27 +16,54 @@ void Daemon::Tick() {
   // rest of the tick writes to its maps; then the TC filters.
   WatchAttachments(MonotonicNs());
   if (exit_code_) return;
-  for (auto& i : interfaces_) {
-    if (Status s = i->RefreshClock(); !s) spdlog::warn("{}", s.error().message());
-  }
-  if (rotator_) {
-    Result<std::optional<Rotation>> r =
-        rotator_->Tick([this](const sg_secrets& s) { return PublishSecrets(s); });
-    if (!r) {
-      spdlog::warn("secret rotation: {} (retried next second)", r.error().message());
-    } else if (*r) {
-      spdlog::info("cookie secret rotated: generation {}, slot {}", (*r)->generation, (*r)->slot);
-      state_.secret_rotations++;
-      snapshot_->Update([&](MetricsSnapshot& s) {
-        s.secret_rotations++;
-        s.last_rotation_unix = static_cast<double>((*r)->at_ns) / 1e9;
-      });
-      WriteState();
-    }
-  }
+  interfaces_.RefreshClocks();
+  RotateSecrets();
   WatchListeners();
   DetectAttacks(MonotonicNs());
-  notifier_.Watchdog();
+  publisher_.notifier().Watchdog();
+}
+
+void Daemon::WatchAttachments(uint64_t now_ns) {
+  // Interfaces first: a device that went takes its filter with it, and is
+  // not a filter to repair.
+  bool exit = false;
+  if (interfaces_.WatchInterfaces(now_ns, &exit)) {
+    if (exit) {
+      exit_code_ = kExitInterfaceLost;
+      return;
+    }
+    // The lost interfaces' qdiscs went with them; a re-attach made new ones.
+    RecordTcHooks();
+    publisher_.snapshot()->Update(
+        [&](MetricsSnapshot& m) { m.self_test_ok = interfaces_.self_test_ok(); });
+    publisher_.RefreshSnapshot();
+    WriteState();
+    publisher_.notifier().Status(publisher_.StatusLine());
+  }
+  if (interfaces_.WatchTcFilters(now_ns)) {
+    // A qdisc created by a repair is ours to remove at stop, and after a crash.
+    RecordTcHooks();
+    publisher_.RefreshSnapshot();
+  }
+  interfaces_.WatchAddresses();
+}
+
+void Daemon::RotateSecrets() {
+  if (!rotator_) return;
+  Result<std::optional<Rotation>> r =
+      rotator_->Tick([this](const sg_secrets& s) { return interfaces_.PublishSecrets(s); });
+  if (!r) {
+    spdlog::warn("secret rotation: {} (retried next second)", r.error().message());
+    return;
+  }
+  if (!*r) return;
+  spdlog::info("cookie secret rotated: generation {}, slot {}", (*r)->generation, (*r)->slot);
+  publisher_.state().secret_rotations++;
+  publisher_.snapshot()->Update([&](MetricsSnapshot& s) {
+    s.secret_rotations++;
+    s.last_rotation_unix = static_cast<double>((*r)->at_ns) / 1e9;
+  });
+  WriteState();
 }
 
 void Daemon::WatchListeners() {
@@ -59,7 +83,7 @@ void Daemon::WatchListeners() {
         spdlog::warn("port {} listener on {}: {}", pl.port, l.address, *w);
     }
   }
-  snapshot_->Update([&](MetricsSnapshot& s) {
+  publisher_.snapshot()->Update([&](MetricsSnapshot& s) {
     for (PortSnapshot& ps : s.ports) {
       for (const PortListeners& pl : *scan) {
         if (pl.port != ps.port) continue;
@@ -79,99 +103,31 @@ void Daemon::WatchListeners() {
 }
 
 void Daemon::DetectAttacks(uint64_t now_ns) {
-  bool changed = false;
-  for (auto& [port, rt] : ports_) {
-    // SYNs to the port on every interface, summed over CPUs.
-    uint64_t syn = 0;
-    for (auto& i : interfaces_) {
-      Result<sg_port_stats> st = i->PortStats(slots_.at(port));
-      if (st) syn += st->syn;
-    }
-    const uint64_t delta = rt.have_last && syn >= rt.last_syn ? syn - rt.last_syn : 0;
-    rt.last_syn = syn;
-    rt.have_last = true;
-    if (!rt.detector) continue;
-    DetectorSample sample{.time_ns = now_ns, .syn_delta = delta};
+  auto traffic = [&](uint16_t port) {
+    PortTraffic t{.syn_total = interfaces_.SynTotal(slots_.at(port))};
     for (const PortListeners& pl : last_scan_) {
       if (pl.port != port) continue;
-      sample.accept_fill = pl.AcceptFill();
-      sample.syn_recv_fill = pl.SynRecvFill();
+      t.accept_fill = pl.AcceptFill();
+      t.syn_recv_fill = pl.SynRecvFill();
     }
-    std::optional<EngageEvent> ev = rt.detector->Update(sample);
-    if (!ev) continue;
-    rt.engaged = ev->engaged;
-    changed = true;
-    spdlog::warn("port {}: cookies {} ({})", port, ev->engaged ? "engaged" : "disengaged",
-                 ev->reason);
-    for (auto& i : interfaces_) {
-      if (Status s = i->SetEngaged(port, ev->engaged); !s) spdlog::error("{}", s.error().message());
-    }
-    snapshot_->Update([&](MetricsSnapshot& s) {
+    return t;
+  };
+  const std::vector<EngageEvent> changes = DetectEngagement(ports_, now_ns, traffic);
+  for (const EngageEvent& ev : changes) {
+    spdlog::warn("port {}: cookies {} ({})", ev.port, ev.engaged ? "engaged" : "disengaged",
+                 ev.reason);
+    interfaces_.SetEngaged(ev.port, ev.engaged);
+    publisher_.snapshot()->Update([&](MetricsSnapshot& s) {
       for (PortSnapshot& ps : s.ports) {
-        if (ps.port != port) continue;
-        ps.engaged = ev->engaged;
-        (ev->engaged ? ps.engage_events : ps.disengage_events)++;
+        if (ps.port != ev.port) continue;
+        ps.engaged = ev.engaged;
+        (ev.engaged ? ps.engage_events : ps.disengage_events)++;
       }
     });
   }
-  if (changed) {
-    notifier_.Status(StatusLine());
-    WriteState();
-  }
-}
-
-void Daemon::RefreshSnapshot() {
-  snapshot_->Update([&](MetricsSnapshot& s) {
-    std::vector<PortSnapshot> ports;
-    for (const auto& [port, rt] : ports_) {
-      PortSnapshot ps;
-      for (const PortSnapshot& old : s.ports) {
-        if (old.port == port) ps = old;
-      }
-      ps.port = port;
-      ps.stats_slot = slots_.at(port);
-      ps.engaged = rt.engaged;
-      ports.push_back(ps);
-    }
-    s.ports = std::move(ports);
-    s.interfaces.clear();
-    for (const auto& i : interfaces_)
-      s.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),
-                              i->datapath().fell_back(), !i->missing(), i->watch().losses(),
-                              i->tc_watch().repairs()});
-  });
-}
-
-void Daemon::WriteState() {
-  if (state_path_.empty()) return;
-  DaemonState& st = state_;
-  st.pid = getpid();
-  st.version = SYNGUARD_VERSION;
-  st.config = config_.source;
-  st.handoff = ToString(handoff_);
-  st.secret_source = secret_source_ ? secret_source_->Describe() : "";
-  if (rotator_ && rotator_->started())
-    st.secret_since_unix =
-        static_cast<double>(clock_.NowNs() - rotator_->current_key_age_ns()) / 1e9;
-  st.self_test_ok = self_test_ok_;
-  st.leave_pinned_on_exit = config_.leave_pinned_on_exit;
-  st.on_crash = ToString(config_.on_crash);
-  st.crash_keeps_protecting = CrashKeepsProtecting();
-  st.crash_note = CrashNote();
-  st.interfaces.clear();
-  for (const auto& i : interfaces_)
-    st.interfaces.push_back({i->name(), ToString(i->datapath().attached_mode()),
-                             i->datapath().fell_back(), i->datapath().took_over_link(),
-                             i->datapath().pin_dir(), i->missing()});
-  st.ports.clear();
-  for (const PortConfig& p : config_.ports) st.ports.push_back({p.port, ToString(p.engage)});
-  const KernelFeatures& kernel = ProbeKernel();
-  st.kernel_release = kernel.kernel_release;
-  st.features.clear();
-  for (const FeatureRow& f : FeatureRows(kernel))
-    st.features.push_back({f.name, f.available, f.fallback});
-  if (Status s = WriteStateFile(state_path_, st); !s)
-    spdlog::warn("state for `synguard status`: {}", s.error().message());
+  if (changes.empty()) return;
+  publisher_.notifier().Status(publisher_.StatusLine());
+  WriteState();
 }
 
 }  // namespace sg
