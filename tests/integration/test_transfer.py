@@ -5,7 +5,7 @@ IPv6, checked by checksum on both ends."""
 
 import unittest
 
-from lab import counters, nft, testing
+from lab import counters, env, nft, testing
 from lab.echo import EchoServer, run_client
 
 CONNECTIONS = 3
@@ -31,11 +31,19 @@ class TransferTest(testing.LabTestCase):
             n = 2 * CONNECTIONS
             got = counters.delta(before, after,
                                  ["TX_SYNACK", "PASS_COOKIE_VALID",
-                                  "HANDOFF_OK"])
+                                  "HANDOFF_OK", "TC_PASS_XDP_SOCKET",
+                                  "HANDOFF_SOCKET"])
             self.assertEqual(got["TX_SYNACK"], n)
             self.assertEqual(got["PASS_COOKIE_VALID"], n)
             if self.mode == "reqsk":
                 self.assertEqual(got["HANDOFF_OK"], n)
+                # The clients' data segments pass TC as an existing
+                # connection's: by XDP's metadata word in native mode
+                # (counted, no second lookup), else by TC's own lookup.
+                if env.xdp_mode() == "native":
+                    self.assertGreater(got["TC_PASS_XDP_SOCKET"], 0, got)
+                self.assertGreater(
+                    got["TC_PASS_XDP_SOCKET"] + got["HANDOFF_SOCKET"], 0, got)
             # Netfilter never saw a SYN: XDP answered them all.
             self.assertEqual(nft.dropped_syns(l.server_ns), 0)
             self.stop_synguard(d)
