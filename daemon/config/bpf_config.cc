@@ -103,7 +103,8 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
   // its window scale. Unreadable here, it counts as the default (212992),
   // which is below every tcp_rmem[2] default: only a host that raised
   // rmem_max above tcp_rmem[2] gets a smaller window scale than the
-  // kernel's in kernel-cookie mode (README, Supported kernels).
+  // kernel's in kernel-cookie mode (docs/operations.md, "Supported kernels
+  // and fallbacks").
   Result<long long> rmem_max = ReadSysctlInt(sysctl_root, "net.core.rmem_max");
   if (!rmem_max && rmem_max.error().err() != ENOENT) return rmem_max.take_error();
   const uint64_t rmem = rmem_max ? static_cast<uint64_t>(*rmem_max) : 212992;

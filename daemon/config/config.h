@@ -66,7 +66,7 @@ struct Config {
   std::vector<std::string> interfaces;
   std::vector<PortConfig> ports;
   std::vector<Cidr> allowlist;  // SYNs from these pass to the kernel, never cookied
-  std::vector<Cidr> denylist;   // SYNs from these are dropped while engaged
+  std::vector<Cidr> denylist;   // SYNs from these to protected ports are dropped, engaged or not
   CookieSettings cookies;
   SecretsConfig secrets;
   HandoffMode handoff = HandoffMode::kAuto;

@@ -70,7 +70,8 @@ std::string Explain(const Config& c) {
     o << "\n";
   }
   o << "allowlist (SYNs pass to the kernel untouched): " << Cidrs(c.allowlist) << "\n";
-  o << "denylist (SYNs dropped while engaged): " << Cidrs(c.denylist) << "\n";
+  o << "denylist (SYNs to protected ports dropped, cookies engaged or not): " << Cidrs(c.denylist)
+    << "\n";
   const CookieSettings& k = c.cookies;
   o << "cookies: valid " << k.max_age_seconds << " s (at most " << k.max_age_seconds * 3 / 2
     << " s), TTL/hop limit " << int{k.ttl} << ", MSS table v4 " << Table(k.mss_v4) << ", v6 "

@@ -47,8 +47,8 @@ Result<Config> MergeRunFlags(std::optional<Config> file, const RunFlags& f) {
     if (f.ports.empty()) return Error("run: give -c FILE, or -p PORT with -i IFACE");
     c.source = "command line";
     // The config's defaults, sysctl profile included: `run -i IF -p PORT`
-    // tunes what a file with the same ports tunes (README calls those
-    // values the defaults), not a smaller set.
+    // tunes what a file with the same ports tunes (deploy/synguard.yaml
+    // documents those values as the defaults), not a smaller set.
   }
   if (!f.interfaces.empty()) c.interfaces = f.interfaces;
   if (!f.ports.empty()) {
