@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/check_config.h"
+#include "config/modes.h"
 #include "cli/cleanup_command.h"
 #include "cli/reload_command.h"
 #include "cli/run_command.h"
@@ -20,9 +21,12 @@
 
 namespace {
 
-template <class T>
-CLI::CheckedTransformer Choices(std::map<std::string, T> m) {
-  return CLI::CheckedTransformer(std::move(m), CLI::ignore_case);
+// An enum option takes the config's words for it (config/modes.h), in any case.
+template <sg::NamedEnum E>
+CLI::CheckedTransformer Choices() {
+  std::map<std::string, E> words;
+  for (const sg::Name<E>& n : sg::EnumNames<E>::kTable) words.emplace(n.word, n.value);
+  return CLI::CheckedTransformer(std::move(words), CLI::ignore_case);
 }
 
 }  // namespace
@@ -41,17 +45,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-p,--port", run.ports, "TCP port to protect (repeat for more)")
       ->check(CLI::Range(1, 65535));
   run_cmd->add_option("--engage", run.engage, "when cookies answer SYNs")
-      ->transform(Choices<sg::EngageMode>({{"always", sg::EngageMode::kAlways},
-                                           {"auto", sg::EngageMode::kAuto},
-                                           {"never", sg::EngageMode::kNever}}));
+      ->transform(Choices<sg::EngageMode>());
   run_cmd->add_option("--handoff", run.handoff, "how valid ACKs become sockets")
-      ->transform(Choices<sg::HandoffMode>({{"auto", sg::HandoffMode::kAuto},
-                                            {"reqsk", sg::HandoffMode::kReqsk},
-                                            {"kernel-cookie", sg::HandoffMode::kKernelCookie}}));
+      ->transform(Choices<sg::HandoffMode>());
   run_cmd->add_option("--xdp-mode", run.xdp_mode, "XDP attach mode (auto: native, else skb)")
-      ->transform(Choices<sg::XdpMode>({{"auto", sg::XdpMode::kAuto},
-                                        {"native", sg::XdpMode::kNative},
-                                        {"skb", sg::XdpMode::kSkb}}));
+      ->transform(Choices<sg::XdpMode>());
   run_cmd->add_option("--metrics-listen", run.metrics_listen, "Prometheus endpoint ADDR:PORT");
   run_cmd
       ->add_option("--cookie-max-age", run.cookie_max_age,

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "config/modes.h"
 #include "datapath/leftovers.h"
 #include "datapath/bpf_per_cpu_map.h"
 #include "system/bpffs.h"
@@ -63,8 +64,8 @@ void ReadKernelAttach(InterfaceStatus& s) {
   if (idx == 0) return;
   LIBBPF_OPTS(bpf_xdp_query_opts, q);
   if (bpf_xdp_query(static_cast<int>(idx), 0, &q) == 0) {
-    s.xdp_mode = q.attach_mode == XDP_ATTACHED_DRV    ? "native"
-                 : q.attach_mode == XDP_ATTACHED_SKB  ? "skb"
+    s.xdp_mode = q.attach_mode == XDP_ATTACHED_DRV    ? ToString(XdpMode::kNative)
+                 : q.attach_mode == XDP_ATTACHED_SKB  ? ToString(XdpMode::kSkb)
                  : q.attach_mode == XDP_ATTACHED_HW   ? "hw"
                  : q.attach_mode == XDP_ATTACHED_NONE ? "none"
                                                       : "multi";
@@ -205,7 +206,7 @@ void PrintText(const std::optional<DaemonState>& st, bool running,
     std::printf("\n");
     if (f.missing)
       std::printf("  MISSING: the interface went away; synguard waits for it to come back\n");
-    else if (st && st->handoff == "reqsk" && f.tc_prog_id == 0)
+    else if (st && st->handoff == ToString(HandoffMode::kReqsk) && f.tc_prog_id == 0)
       std::printf(
           "  TC HANDOFF FILTER MISSING: removed by something else and not attached again yet; "
           "its ports are not engaged (the kernel answers SYNs) until it is back\n");

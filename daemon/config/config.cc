@@ -37,15 +37,8 @@ class Parser {
     Ports(top);
     Lists(top);
     if (const YAML::Node* n = top.Find("cookies")) Cookies(*n, "cookies");
-    if (const YAML::Node* n = top.Find("handoff"))
-      c_.handoff = Choice<HandoffMode>(*n, "handoff",
-                                       {{"auto", HandoffMode::kAuto},
-                                        {"reqsk", HandoffMode::kReqsk},
-                                        {"kernel-cookie", HandoffMode::kKernelCookie}});
-    if (const YAML::Node* n = top.Find("xdp_mode"))
-      c_.xdp_mode = Choice<XdpMode>(
-          *n, "xdp_mode",
-          {{"auto", XdpMode::kAuto}, {"native", XdpMode::kNative}, {"skb", XdpMode::kSkb}});
+    if (const YAML::Node* n = top.Find("handoff")) c_.handoff = Choice<HandoffMode>(*n, "handoff");
+    if (const YAML::Node* n = top.Find("xdp_mode")) c_.xdp_mode = Choice<XdpMode>(*n, "xdp_mode");
     Secrets(top.Find("secrets"));
     if (const YAML::Node* n = top.Find("sysctl")) Sysctl(*n, "sysctl");
     if (const YAML::Node* n = top.Find("metrics")) Metrics(*n, "metrics");
@@ -57,14 +50,9 @@ class Parser {
     }
     if (const YAML::Node* n = top.Find("leave_pinned_on_exit"))
       c_.leave_pinned_on_exit = Bool(*n, "leave_pinned_on_exit");
-    if (const YAML::Node* n = top.Find("on_crash"))
-      c_.on_crash = Choice<OnCrash>(
-          *n, "on_crash",
-          {{"keep_protecting", OnCrash::kKeepProtecting}, {"fail_open", OnCrash::kFailOpen}});
+    if (const YAML::Node* n = top.Find("on_crash")) c_.on_crash = Choice<OnCrash>(*n, "on_crash");
     if (const YAML::Node* n = top.Find("on_interface_loss"))
-      c_.on_interface_loss = Choice<OnInterfaceLoss>(
-          *n, "on_interface_loss",
-          {{"wait", OnInterfaceLoss::kWait}, {"exit", OnInterfaceLoss::kExit}});
+      c_.on_interface_loss = Choice<OnInterfaceLoss>(*n, "on_interface_loss");
     return std::move(c_);
   }
 
@@ -134,10 +122,7 @@ class Parser {
         if (!port_node) Fail(item, f.PathOf("port"), "required: the TCP port number");
         port_path = f.PathOf("port");
         if (const YAML::Node* e = f.Find("engage"))
-          p.engage = Choice<EngageMode>(*e, f.PathOf("engage"),
-                                        {{"always", EngageMode::kAlways},
-                                         {"auto", EngageMode::kAuto},
-                                         {"never", EngageMode::kNever}});
+          p.engage = Choice<EngageMode>(*e, f.PathOf("engage"));
         Thresholds(f, p.thresholds);
       }
       p.port = static_cast<uint16_t>(Integer(*port_node, port_path, 1, 65535));
@@ -266,10 +251,7 @@ class Parser {
     if (n) {
       Fields f(*n, "secrets", {"source", "key_file", "rotation_interval", "grace"});
       const YAML::Node* source = f.Find("source");
-      if (source)
-        s.source = Choice<SecretsConfig::Source>(*source, f.PathOf("source"),
-                                                 {{"random", SecretsConfig::Source::kRandom},
-                                                  {"key_file", SecretsConfig::Source::kKeyFile}});
+      if (source) s.source = Choice<SecretsSource>(*source, f.PathOf("source"));
       const YAML::Node* key_file = f.Find("key_file");
       if (key_file) {
         if (s.source != SecretsConfig::Source::kKeyFile)
@@ -360,38 +342,6 @@ class Parser {
 };
 
 }  // namespace
-
-const char* ToString(EngageMode m) {
-  switch (m) {
-    case EngageMode::kAlways:
-      return "always";
-    case EngageMode::kAuto:
-      return "auto";
-    case EngageMode::kNever:
-      return "never";
-  }
-  return "?";
-}
-
-const char* ToString(OnCrash m) {
-  switch (m) {
-    case OnCrash::kKeepProtecting:
-      return "keep_protecting";
-    case OnCrash::kFailOpen:
-      return "fail_open";
-  }
-  return "?";
-}
-
-const char* ToString(OnInterfaceLoss m) {
-  switch (m) {
-    case OnInterfaceLoss::kWait:
-      return "wait";
-    case OnInterfaceLoss::kExit:
-      return "exit";
-  }
-  return "?";
-}
 
 Result<Config> ParseConfig(const std::string& text, const std::string& name) {
   auto where = [&](int line) { return line > 0 ? name + ":" + std::to_string(line) : name; };

@@ -23,39 +23,14 @@
 
 namespace sg {
 
-// When cookies answer SYNs to a port.
-enum class EngageMode { kAlways, kAuto, kNever };
-
 struct PortConfig {
   uint16_t port = 0;
   EngageMode engage = EngageMode::kAuto;
   DetectorThresholds thresholds;  // used with engage: auto
 };
 
-// What a crash of the daemon (kill -9, OOM, a bug) leaves on the interfaces.
-enum class OnCrash {
-  // The XDP link is pinned while running: the program outlives the process
-  // and keeps answering SYNs; a restart takes it over without a gap.
-  kKeepProtecting,
-  // The link is held by the process only: it dies with it, and the kernel
-  // answers SYNs again. leave_pinned_on_exit still pins it at a clean stop.
-  kFailOpen,
-};
-
-// What the daemon does when a protected interface disappears while attached
-// (deleted, or deleted and re-created: either way its XDP program and TC
-// filter go with the device).
-enum class OnInterfaceLoss {
-  // Log it once, keep the maps (ports, secrets, counters), and attach again
-  // when an interface of that name appears; the other interfaces go on.
-  kWait,
-  // Log it and stop as on SIGTERM, with exit code 3 (kExitInterfaceLost),
-  // for a supervisor to act on.
-  kExit,
-};
-
 struct SecretsConfig {
-  enum class Source { kRandom, kKeyFile };
+  using Source = SecretsSource;
   Source source = Source::kRandom;
   std::string key_file;  // with kKeyFile: the fleet key (secrets/fleet_key.h)
   RotationSchedule rotation;
@@ -87,9 +62,5 @@ Result<Config> ParseConfig(const std::string& text, const std::string& name);
 // A human summary of what the config does, for `synguard check-config`.
 // Names the fleet key file, never its contents.
 std::string Explain(const Config& config);
-
-const char* ToString(EngageMode m);
-const char* ToString(OnInterfaceLoss m);
-const char* ToString(OnCrash m);
 
 }  // namespace sg

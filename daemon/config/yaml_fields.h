@@ -13,9 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "config/names.h"
 
 namespace sg::config_internal {
 
@@ -67,16 +70,13 @@ bool Bool(const YAML::Node& n, const std::string& path);
 std::chrono::seconds Duration(const YAML::Node& n, const std::string& path,
                               std::chrono::seconds min, std::chrono::seconds max);
 
-// One of a fixed set of words.
-template <class T>
-T Choice(const YAML::Node& n, const std::string& path,
-         std::initializer_list<std::pair<const char*, T>> choices) {
-  std::string words;
-  for (const auto& [word, value] : choices) {
-    if (n.IsScalar() && n.Scalar() == word) return value;
-    words += words.empty() ? word : std::string(", ") + word;
+// One of an enum's words (its table in config/modes.h).
+template <NamedEnum E>
+E Choice(const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    if (std::optional<E> v = ParseName<E>(n.Scalar())) return *v;
   }
-  Fail(n, path, "must be one of " + words + " (got " + Got(n) + ")");
+  Fail(n, path, "must be one of " + NameList<E>() + " (got " + Got(n) + ")");
 }
 
 // Calls fn(item, item_path, index) for each item; the node must be a list.
