@@ -2,12 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
+#include "config/validate.h"
 #include "config/yaml_fields.h"
 
 namespace sg {
@@ -53,24 +54,45 @@ class Parser {
     if (const YAML::Node* n = top.Find("on_crash")) c_.on_crash = Choice<OnCrash>(*n, "on_crash");
     if (const YAML::Node* n = top.Find("on_interface_loss"))
       c_.on_interface_loss = Choice<OnInterfaceLoss>(*n, "on_interface_loss");
+    CheckWhole();
     return std::move(c_);
   }
 
  private:
+  // Where a key Validate may blame sits in the file, and how it was written
+  // there ("ports[1]" for a port given as a bare number).
+  struct Where {
+    int line = 0;
+    std::string path;
+  };
+
+  void Remember(const std::string& key, const YAML::Node& n, const std::string& path = "") {
+    where_[key] = {LineOf(n), path.empty() ? key : path};
+  }
+
+  // The rules across keys (config/validate.h), blamed on the file's line.
+  void CheckWhole() {
+    std::optional<ConfigFault> f = Validate(c_);
+    if (!f) return;
+    std::string problem = f->problem;
+    if (auto other = where_.find(f->other_key); other != where_.end() && other->second.line > 0)
+      problem += " (line " + std::to_string(other->second.line) + ")";
+    auto at = where_.find(f->key);
+    if (at == where_.end()) Fail(0, f->key, problem);
+    Fail(at->second.line, at->second.path, problem);
+  }
+
   void Interfaces(const Fields& top) {
     const YAML::Node* n = top.Find("interfaces");
     if (!n) Fail(top.node(), "interfaces", "required: the interfaces to protect, e.g. [eth0]");
-    ForEach(*n, "interfaces", [&](const YAML::Node& item, const std::string& path, size_t i) {
+    Remember("interfaces", *n);
+    ForEach(*n, "interfaces", [&](const YAML::Node& item, const std::string& path, size_t) {
       std::string name = String(item, path);
       if (name.size() > kMaxIfName || name.find_first_of("/ \t:") != std::string::npos)
         Fail(item, path, "not a valid interface name (got " + Got(item) + ")");
-      for (size_t j = 0; j < i; ++j) {
-        if (c_.interfaces[j] == name)
-          Fail(item, path, name + " is already listed at " + Index("interfaces", j));
-      }
+      Remember(path, item);
       c_.interfaces.push_back(name);
     });
-    if (c_.interfaces.empty()) Fail(*n, "interfaces", "must name at least one interface");
   }
 
   // Threshold keys, shared by the detector block and each port.
@@ -108,38 +130,30 @@ class Parser {
   void Ports(const Fields& top) {
     const YAML::Node* n = top.Find("ports");
     if (!n) Fail(top.node(), "ports", "required: the TCP ports to protect, e.g. [443]");
-    std::vector<int> lines;
+    Remember("ports", *n);
     ForEach(*n, "ports", [&](const YAML::Node& item, const std::string& path, size_t) {
       PortConfig p;
       p.thresholds = defaults_;
       std::string port_path = path;
-      const YAML::Node* port_node = &item;
+      // A handle (a copy shares the node): the Fields below goes out of scope.
+      YAML::Node port_node = item;
       if (item.IsMap()) {
         Fields f(item, path,
                  {"port", "engage", "syn_rate_engage", "syn_rate_disengage", "queue_fill_engage",
                   "quiet_period"});
-        port_node = f.Find("port");
-        if (!port_node) Fail(item, f.PathOf("port"), "required: the TCP port number");
+        const YAML::Node* found = f.Find("port");
+        if (!found) Fail(item, f.PathOf("port"), "required: the TCP port number");
+        port_node.reset(*found);
         port_path = f.PathOf("port");
         if (const YAML::Node* e = f.Find("engage"))
           p.engage = Choice<EngageMode>(*e, f.PathOf("engage"));
         Thresholds(f, p.thresholds);
       }
-      p.port = static_cast<uint16_t>(Integer(*port_node, port_path, 1, 65535));
-      for (size_t j = 0; j < c_.ports.size(); ++j) {
-        if (c_.ports[j].port == p.port)
-          Fail(*port_node, port_path,
-               "port " + std::to_string(p.port) + " is already listed at " + Index("ports", j) +
-                   " (line " + std::to_string(lines[j]) + ")");
-      }
+      p.port = static_cast<uint16_t>(Integer(port_node, port_path, 1, 65535));
+      Remember(path, item);
+      Remember(path + ".port", port_node, port_path);
       c_.ports.push_back(p);
-      lines.push_back(LineOf(item));
     });
-    if (c_.ports.empty()) Fail(*n, "ports", "must name at least one port");
-    if (c_.ports.size() > SG_MAX_PROTECTED_PORTS)
-      Fail(*n, "ports",
-           "at most " + std::to_string(SG_MAX_PROTECTED_PORTS) + " ports (got " +
-               std::to_string(c_.ports.size()) + ")");
   }
 
   struct ListEntry {
@@ -219,11 +233,9 @@ class Parser {
     Fields f(
         n, path,
         {"max_age", "ttl", "mss_v4", "mss_v6", "mss_v4_timestamps", "mss_v6_timestamps", "wscale"});
-    if (const YAML::Node* v = f.Find("max_age")) {
+    if (const YAML::Node* v = f.Find("max_age"))
       c_.cookies.max_age_seconds = static_cast<uint32_t>(
           Duration(*v, f.PathOf("max_age"), seconds(4), seconds(240)).count());
-      max_age_node_ = *v;
-    }
     if (const YAML::Node* v = f.Find("ttl"))
       c_.cookies.ttl = static_cast<uint8_t>(Integer(*v, f.PathOf("ttl"), 1, 255));
     if (const YAML::Node* v = f.Find("mss_v4"))
@@ -244,59 +256,39 @@ class Parser {
   }
 
   void Secrets(const YAML::Node* n) {
-    const seconds max_age(c_.cookies.max_age_seconds);
     SecretsConfig& s = c_.secrets;
-    // Copies (nodes are handles): the Fields they come from is gone below.
-    std::optional<YAML::Node> interval, grace;
+    bool grace = false;
     if (n) {
       Fields f(*n, "secrets", {"source", "key_file", "rotation_interval", "grace"});
-      const YAML::Node* source = f.Find("source");
-      if (source) s.source = Choice<SecretsSource>(*source, f.PathOf("source"));
+      if (const YAML::Node* source = f.Find("source")) {
+        s.source = Choice<SecretsSource>(*source, f.PathOf("source"));
+        Remember(f.PathOf("source"), *source);
+      }
       const YAML::Node* key_file = f.Find("key_file");
       if (key_file) {
-        if (s.source != SecretsConfig::Source::kKeyFile)
+        if (s.source != SecretsSource::kKeyFile)
           Fail(*key_file, f.PathOf("key_file"), "only used with source: key_file");
         s.key_file = String(*key_file, f.PathOf("key_file"));
         if (s.key_file.front() != '/')
           Fail(*key_file, f.PathOf("key_file"),
                "must be an absolute path (got " + Got(*key_file) + ")");
-      } else if (s.source == SecretsConfig::Source::kKeyFile) {
+      } else if (s.source == SecretsSource::kKeyFile) {
         Fail(*n, f.PathOf("key_file"), "required with source: key_file (the fleet key's path)");
       }
-      if (s.source == SecretsConfig::Source::kKeyFile && c_.handoff == HandoffMode::kKernelCookie)
-        Fail(*source, f.PathOf("source"),
-             "a fleet key has no effect with handoff: kernel-cookie, which uses the kernel's own "
-             "syncookie secrets");
-      if (const YAML::Node* v = f.Find("rotation_interval")) interval = *v;
-      if (interval)
+      if (const YAML::Node* v = f.Find("rotation_interval")) {
         s.rotation.interval =
-            Duration(*interval, f.PathOf("rotation_interval"), seconds(5), seconds(7 * 86400));
-      if (const YAML::Node* v = f.Find("grace")) grace = *v;
-      if (grace)
-        s.rotation.grace = Duration(*grace, f.PathOf("grace"), seconds(1), seconds(7 * 86400));
+            Duration(*v, f.PathOf("rotation_interval"), seconds(5), seconds(7 * 86400));
+        Remember(f.PathOf("rotation_interval"), *v);
+      }
+      if (const YAML::Node* v = f.Find("grace")) {
+        s.rotation.grace = Duration(*v, f.PathOf("grace"), seconds(1), seconds(7 * 86400));
+        Remember(f.PathOf("grace"), *v);
+        grace = true;
+      }
     }
-    // A cookie made just before a rotation must outlive it: the interval
-    // exceeds the cookie's age, and the old key lives on for at least that.
-    if (s.rotation.interval <= max_age) {
-      const std::optional<YAML::Node>& at = interval ? interval : max_age_node_;
-      Fail(at ? LineOf(*at) : 0, interval ? "secrets.rotation_interval" : "cookies.max_age",
-           "the rotation interval (" + std::to_string(s.rotation.interval.count()) +
-               " s) must exceed the cookie max age (" + std::to_string(max_age.count()) + " s)");
-    }
-    if (!grace) {
-      // Default: as long as the codec accepts a cookie (1.5 x max age).
-      s.rotation.grace = std::min(seconds((max_age.count() * 3 + 1) / 2), s.rotation.interval);
-    } else if (s.rotation.grace < max_age) {
-      Fail(*grace, "secrets.grace",
-           "must be at least the cookie max age (" + std::to_string(max_age.count()) +
-               " s), or handshakes in flight fail at a rotation (got " +
-               std::to_string(s.rotation.grace.count()) + " s)");
-    } else if (s.rotation.grace > s.rotation.interval) {
-      Fail(*grace, "secrets.grace",
-           "must not exceed rotation_interval (" + std::to_string(s.rotation.interval.count()) +
-               " s): the next rotation reuses the old key's slot (got " +
-               std::to_string(s.rotation.grace.count()) + " s)");
-    }
+    // The rules between grace, interval and max age are Validate's.
+    if (!grace)
+      s.rotation.grace = DefaultGrace(seconds(c_.cookies.max_age_seconds), s.rotation.interval);
   }
 
   // An integer sysctl target, or "keep" to leave the sysctl alone.
@@ -338,7 +330,7 @@ class Parser {
 
   Config c_;
   DetectorThresholds defaults_;
-  std::optional<YAML::Node> max_age_node_;  // when set in the file, for cross-key errors
+  std::map<std::string, Where> where_;  // keys Validate may blame
 };
 
 }  // namespace

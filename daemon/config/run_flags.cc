@@ -1,43 +1,10 @@
 #include "config/run_flags.h"
 
-#include <algorithm>
 #include <chrono>
 
+#include "config/validate.h"
+
 namespace sg {
-
-namespace {
-
-// The checks LoadConfig makes across keys, repeated here because a flag
-// may break one the file kept.
-Status Revalidate(const Config& c) {
-  const auto max_age = std::chrono::seconds(c.cookies.max_age_seconds);
-  if (c.secrets.rotation.interval <= max_age)
-    return Error("--cookie-max-age " + std::to_string(c.cookies.max_age_seconds) +
-                 " s must stay below the secret rotation interval (" +
-                 std::to_string(c.secrets.rotation.interval.count()) + " s)");
-  if (c.secrets.source == SecretsConfig::Source::kKeyFile &&
-      c.handoff == HandoffMode::kKernelCookie)
-    return Error(
-        "--handoff kernel-cookie cannot use the config's fleet key file (the kernel's own "
-        "syncookie secrets are used)");
-  for (size_t i = 0; i < c.interfaces.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (c.interfaces[i] == c.interfaces[j])
-        return Error("interface " + c.interfaces[i] + " is given twice");
-    }
-  }
-  for (size_t i = 0; i < c.ports.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (c.ports[i].port == c.ports[j].port)
-        return Error("port " + std::to_string(c.ports[i].port) + " is given twice");
-    }
-  }
-  if (c.ports.size() > SG_MAX_PROTECTED_PORTS)
-    return Error("at most " + std::to_string(SG_MAX_PROTECTED_PORTS) + " ports");
-  return Ok();
-}
-
-}  // namespace
 
 Result<Config> MergeRunFlags(std::optional<Config> file, const RunFlags& f) {
   const bool from_file = file.has_value();
@@ -73,9 +40,9 @@ Result<Config> MergeRunFlags(std::optional<Config> file, const RunFlags& f) {
     c.cookies.max_age_seconds = *f.cookie_max_age;
     // The old key must outlive every cookie made with it: stretch the grace
     // as the config's default does (1.5 x max age), within the interval.
-    const std::chrono::seconds grace((*f.cookie_max_age * 3 + 1) / 2);
-    if (!from_file || c.secrets.rotation.grace < std::chrono::seconds(*f.cookie_max_age))
-      c.secrets.rotation.grace = std::min(grace, c.secrets.rotation.interval);
+    const std::chrono::seconds max_age(*f.cookie_max_age);
+    if (!from_file || c.secrets.rotation.grace < max_age)
+      c.secrets.rotation.grace = DefaultGrace(max_age, c.secrets.rotation.interval);
   }
   if (f.ttl) c.cookies.ttl = *f.ttl;
   if (f.pin_dir) {
@@ -83,7 +50,10 @@ Result<Config> MergeRunFlags(std::optional<Config> file, const RunFlags& f) {
       return Error("--pin-dir must be an absolute path (got '" + *f.pin_dir + "')");
     c.pin_dir = *f.pin_dir;
   }
-  if (Status s = Revalidate(c); !s) return s.take_error();
+  // The file's rules across keys hold after the flags too.
+  if (std::optional<ConfigFault> fault = Validate(c))
+    return Error((from_file ? c.source + " with the command-line flags" : c.source) + ": " +
+                 fault->key + ": " + fault->problem);
   return c;
 }
 
