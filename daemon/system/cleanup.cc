@@ -14,6 +14,7 @@
 #include "system/restore_record.h"
 #include "system/stale_pins.h"
 #include "tuning/sysctl_guard.h"
+#include "util/atomic_file.h"
 
 namespace sg {
 
@@ -306,7 +307,7 @@ class Cleaner {
       }
     }
     // A kill -9 between writing and renaming leaves the temporary file.
-    for (const std::string& tmp : {record_path_ + ".tmp", state_path_ + ".tmp"})
+    for (const std::string& tmp : {AtomicTempPath(record_path_), AtomicTempPath(state_path_)})
       if (Exists(tmp)) RemoveFile(tmp, "the half-written file");
     if (Exists(state_path_)) RemoveFile(state_path_, "the state file");
   }

@@ -13,6 +13,7 @@
 
 #include "system/bpffs.h"
 #include "system/state_file.h"
+#include "util/atomic_file.h"
 #include "util/unique_fd.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -107,17 +108,9 @@ Status WriteRestoreRecord(const std::string& path, const RestoreState& s) {
       return Error::FromErrno("remove the restore record " + path);
     return Ok();
   }
-  const std::string dir = path.substr(0, path.rfind('/'));
-  if (Status st = MakeDirs(dir); !st) return st;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << RestoreToJson(s);
-    out.flush();
-    if (!out) return Error::FromErrno("write the restore record " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Error::FromErrno("replace the restore record " + path);
+  if (Status st = MakeDirs(path.substr(0, path.rfind('/'))); !st) return st;
+  if (Status st = WriteFileAtomically(path, RestoreToJson(s)); !st)
+    return st.take_error().Context("write the restore record " + path);
   return Ok();
 }
 

@@ -49,8 +49,8 @@ Result<RestoreState> ParseRestore(const std::string& text, const std::string& so
 
 // A missing file is an empty state.
 Result<RestoreState> ReadRestoreRecord(const std::string& path);
-// Writes to a temporary file and renames it over the old one, so that a
-// kill -9 never leaves half a record; an empty state removes the file.
+// Replaces the file atomically (util/atomic_file.h), so that a kill -9
+// never leaves half a record; an empty state removes the file.
 Status WriteRestoreRecord(const std::string& path, const RestoreState& s);
 
 }  // namespace sg

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "system/bpffs.h"
+#include "util/atomic_file.h"
 
 namespace sg {
 
@@ -106,16 +107,9 @@ std::string StateFilePath(const std::string& dir, uint64_t netns_inode) {
 }
 
 Status WriteStateFile(const std::string& path, const DaemonState& s) {
-  const std::string dir = path.substr(0, path.rfind('/'));
-  if (Status st = MakeDirs(dir); !st) return st;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << StateToJson(s);
-    if (!out) return Error::FromErrno("write state file " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Error::FromErrno("replace state file " + path);
+  if (Status st = MakeDirs(path.substr(0, path.rfind('/'))); !st) return st;
+  if (Status st = WriteFileAtomically(path, StateToJson(s)); !st)
+    return st.take_error().Context("write state file " + path);
   return Ok();
 }
 

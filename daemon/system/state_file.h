@@ -64,7 +64,7 @@ std::string StateToJson(const DaemonState& s);
 Result<DaemonState> ParseState(const std::string& text, const std::string& source);
 
 std::string StateFilePath(const std::string& dir, uint64_t netns_inode);
-// Writes to a temporary file and renames it over the old one.
+// Replaces the file atomically (util/atomic_file.h), making its directory.
 Status WriteStateFile(const std::string& path, const DaemonState& s);
 Result<DaemonState> ReadStateFile(const std::string& path);
 
