@@ -11,7 +11,8 @@ fi
 packages=(
   # build
   cmake make g++ pkg-config clang-19 llvm-19 bpftool libbpf-dev libelf-dev zlib1g-dev
-  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libmnl-dev libsystemd-dev
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libmnl-dev
+  libsystemd-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev
   # fuzzing runtime for clang-19 (libFuzzer)
   libclang-rt-19-dev

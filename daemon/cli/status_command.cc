@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include "config/modes.h"
@@ -19,6 +18,7 @@
 #include "system/instance_lock.h"
 #include "synguard/shared.h"
 #include "util/clock.h"
+#include "util/json.h"
 #include "util/unique_fd.h"
 
 namespace sg {
@@ -119,57 +119,57 @@ InterfaceStatus ReadInterface(const std::string& pin_dir, const std::string& nam
   return s;
 }
 
-std::string Bool(bool b) { return b ? "true" : "false"; }
+Json DaemonJson(const DaemonState& st, double secret_age) {
+  Json o = {{"pid", st.pid},
+            {"version", st.version},
+            {"config", st.config},
+            {"handoff", st.handoff},
+            {"secret_source", st.secret_source},
+            {"secret_age_seconds", secret_age},
+            {"secret_rotations", st.secret_rotations},
+            {"self_test_ok", st.self_test_ok},
+            {"leave_pinned_on_exit", st.leave_pinned_on_exit},
+            {"on_crash", st.on_crash},
+            {"crash_keeps_protecting", st.crash_keeps_protecting},
+            {"reloads_ok", st.reloads_ok},
+            {"reloads_failed", st.reloads_failed},
+            {"kernel_release", st.kernel_release},
+            {"kernel_features", Json::array()}};
+  for (const FeatureState& f : st.features)
+    o["kernel_features"].push_back({{"name", f.name},
+                                    {"available", f.available},
+                                    {"fallback", f.available ? "" : f.fallback}});
+  return o;
+}
+
+Json InterfaceJson(const InterfaceStatus& f) {
+  Json o = {{"name", f.name},       {"xdp_mode", f.xdp_mode},       {"fell_back", f.fell_back},
+            {"missing", f.missing}, {"xdp_prog_id", f.xdp_prog_id}, {"tc_prog_id", f.tc_prog_id}};
+  if (!f.error.empty()) o["error"] = f.error;
+  o["ports"] = Json::array();
+  for (const PortStatus& p : f.ports)
+    o["ports"].push_back({{"port", p.port},
+                          {"engage", p.engage},
+                          {"protected", p.protected_},
+                          {"engaged", p.engaged},
+                          {"syn", p.stats.syn},
+                          {"synack_sent", p.stats.synack_sent},
+                          {"ack_valid", p.stats.ack_valid},
+                          {"ack_invalid", p.stats.ack_invalid}});
+  o["counters"] = Json::object();
+  for (size_t r = 0; r < f.reasons.size(); ++r)
+    o["counters"][std::string(r >= SG_R_TC_FIRST ? "tc_" : "") + sg_reason_verdicts[r] + "_" +
+                  sg_reason_names[r]] = f.reasons[r];
+  return o;
+}
 
 void PrintJson(const std::optional<DaemonState>& st, bool running,
                const std::vector<InterfaceStatus>& ifs, double secret_age) {
-  std::ostringstream o;
-  o << "{\"running\": " << Bool(running);
-  if (st) {
-    o << ", \"pid\": " << st->pid << ", \"version\": " << JsonString(st->version)
-      << ", \"config\": " << JsonString(st->config) << ", \"handoff\": " << JsonString(st->handoff)
-      << ", \"secret_source\": " << JsonString(st->secret_source)
-      << ", \"secret_age_seconds\": " << secret_age
-      << ", \"secret_rotations\": " << st->secret_rotations
-      << ", \"self_test_ok\": " << Bool(st->self_test_ok)
-      << ", \"leave_pinned_on_exit\": " << Bool(st->leave_pinned_on_exit)
-      << ", \"on_crash\": " << JsonString(st->on_crash)
-      << ", \"crash_keeps_protecting\": " << (st->crash_keeps_protecting ? "true" : "false")
-      << ", \"reloads_ok\": " << st->reloads_ok << ", \"reloads_failed\": " << st->reloads_failed
-      << ", \"kernel_release\": " << JsonString(st->kernel_release) << ", \"kernel_features\": [";
-    for (size_t i = 0; i < st->features.size(); ++i)
-      o << (i ? ", " : "") << "{\"name\": " << JsonString(st->features[i].name)
-        << ", \"available\": " << Bool(st->features[i].available) << ", \"fallback\": "
-        << JsonString(st->features[i].available ? "" : st->features[i].fallback) << "}";
-    o << "]";
-  }
-  o << ", \"interfaces\": [";
-  for (size_t i = 0; i < ifs.size(); ++i) {
-    const InterfaceStatus& f = ifs[i];
-    o << (i ? ", " : "") << "{\"name\": " << JsonString(f.name)
-      << ", \"xdp_mode\": " << JsonString(f.xdp_mode) << ", \"fell_back\": " << Bool(f.fell_back)
-      << ", \"missing\": " << Bool(f.missing) << ", \"xdp_prog_id\": " << f.xdp_prog_id
-      << ", \"tc_prog_id\": " << f.tc_prog_id;
-    if (!f.error.empty()) o << ", \"error\": " << JsonString(f.error);
-    o << ", \"ports\": [";
-    for (size_t j = 0; j < f.ports.size(); ++j) {
-      const PortStatus& p = f.ports[j];
-      o << (j ? ", " : "") << "{\"port\": " << p.port << ", \"engage\": " << JsonString(p.engage)
-        << ", \"protected\": " << Bool(p.protected_) << ", \"engaged\": " << Bool(p.engaged)
-        << ", \"syn\": " << p.stats.syn << ", \"synack_sent\": " << p.stats.synack_sent
-        << ", \"ack_valid\": " << p.stats.ack_valid << ", \"ack_invalid\": " << p.stats.ack_invalid
-        << "}";
-    }
-    o << "], \"counters\": {";
-    for (size_t r = 0; r < f.reasons.size(); ++r)
-      o << (r ? ", " : "")
-        << JsonString(std::string(r >= SG_R_TC_FIRST ? "tc_" : "") + sg_reason_verdicts[r] + "_" +
-                      sg_reason_names[r])
-        << ": " << f.reasons[r];
-    o << "}}";
-  }
-  o << "]}\n";
-  std::fputs(o.str().c_str(), stdout);
+  Json o = {{"running", running}};
+  if (st) o.update(DaemonJson(*st, secret_age));
+  o["interfaces"] = Json::array();
+  for (const InterfaceStatus& f : ifs) o["interfaces"].push_back(InterfaceJson(f));
+  std::fputs(JsonText(o).c_str(), stdout);
 }
 
 void PrintText(const std::optional<DaemonState>& st, bool running,

@@ -4,16 +4,14 @@
 #include <sys/socket.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "system/bpffs.h"
-#include "system/state_file.h"
 #include "util/atomic_file.h"
+#include "util/json.h"
 #include "util/unique_fd.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -58,37 +56,33 @@ bool RecordedHere(const RestoreState& s, const std::string& me) {
 }
 
 std::string RestoreToJson(const RestoreState& s) {
-  std::ostringstream o;
-  o << "{\"netns_id\": " << JsonString(s.netns_id) << ", \"sysctls\": [";
-  for (size_t i = 0; i < s.sysctls.size(); ++i)
-    o << (i ? ", " : "") << "{\"name\": " << JsonString(s.sysctls[i].name)
-      << ", \"original\": " << JsonString(s.sysctls[i].original)
-      << ", \"set\": " << JsonString(s.sysctls[i].set) << "}";
-  o << "], \"clsact\": [";
-  for (size_t i = 0; i < s.clsact.size(); ++i) o << (i ? ", " : "") << JsonString(s.clsact[i]);
-  o << "]}\n";
-  return o.str();
+  Json j = {{"netns_id", s.netns_id}, {"sysctls", Json::array()}, {"clsact", s.clsact}};
+  for (const SavedSysctl& v : s.sysctls)
+    j["sysctls"].push_back({{"name", v.name}, {"original", v.original}, {"set", v.set}});
+  return JsonText(j);
 }
 
 Result<RestoreState> ParseRestore(const std::string& text, const std::string& source) {
-  // JSON is YAML's flow style, as for the state file.
-  try {
-    YAML::Node n = YAML::Load(text);
-    if (!n.IsMap()) return Error("restore record " + source + " is damaged: not a JSON object");
-    RestoreState s;
-    s.netns_id = n["netns_id"].as<std::string>("");
-    for (const YAML::Node& e : n["sysctls"]) {
-      SavedSysctl v{e["name"].as<std::string>(""), e["original"].as<std::string>(""),
-                    e["set"].as<std::string>("")};
-      if (v.name.empty())
-        return Error("restore record " + source + " is damaged: a sysctl without a name");
-      s.sysctls.push_back(std::move(v));
-    }
-    for (const YAML::Node& e : n["clsact"]) s.clsact.push_back(e.as<std::string>());
-    return s;
-  } catch (const YAML::Exception& e) {
-    return Error("restore record " + source + " is damaged: " + e.msg);
+  auto damaged = [&](const std::string& why) {
+    return Error("restore record " + source + " is damaged: " + why);
+  };
+  Result<Json> parsed = ParseJson(text);
+  if (!parsed) return damaged(parsed.error().what());
+  const Json& n = *parsed;
+  if (!n.is_object()) return damaged("not a JSON object");
+  RestoreState s;
+  s.netns_id = JsonField(n, "netns_id", std::string());
+  for (const Json& e : JsonArray(n, "sysctls")) {
+    SavedSysctl v{JsonField(e, "name", std::string()), JsonField(e, "original", std::string()),
+                  JsonField(e, "set", std::string())};
+    if (v.name.empty()) return damaged("a sysctl without a name");
+    s.sysctls.push_back(std::move(v));
   }
+  for (const Json& e : JsonArray(n, "clsact")) {
+    if (!e.is_string()) return damaged("an interface name that is not a string");
+    s.clsact.push_back(e.get<std::string>());
+  }
+  return s;
 }
 
 Result<RestoreState> ReadRestoreRecord(const std::string& path) {

@@ -1,105 +1,86 @@
 #include "system/state_file.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "system/bpffs.h"
 #include "util/atomic_file.h"
+#include "util/json.h"
 
 namespace sg {
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+namespace {
+
+Json InterfaceToJson(const InterfaceState& f) {
+  return {{"name", f.name},           {"xdp_mode", f.xdp_mode}, {"fell_back", f.fell_back},
+          {"took_over", f.took_over}, {"pin_dir", f.pin_dir},   {"missing", f.missing}};
 }
 
+InterfaceState InterfaceFromJson(const Json& f) {
+  return {JsonField(f, "name", std::string()),    JsonField(f, "xdp_mode", std::string()),
+          JsonField(f, "fell_back", false),       JsonField(f, "took_over", false),
+          JsonField(f, "pin_dir", std::string()), JsonField(f, "missing", false)};
+}
+
+}  // namespace
+
 std::string StateToJson(const DaemonState& s) {
-  std::ostringstream o;
-  o.precision(15);
-  o << "{\"pid\": " << s.pid << ", \"version\": " << JsonString(s.version)
-    << ", \"config\": " << JsonString(s.config) << ", \"handoff\": " << JsonString(s.handoff)
-    << ", \"secret_source\": " << JsonString(s.secret_source)
-    << ", \"started_unix\": " << s.started_unix
-    << ", \"secret_since_unix\": " << s.secret_since_unix
-    << ", \"secret_rotations\": " << s.secret_rotations
-    << ", \"self_test_ok\": " << (s.self_test_ok ? "true" : "false")
-    << ", \"leave_pinned_on_exit\": " << (s.leave_pinned_on_exit ? "true" : "false")
-    << ", \"on_crash\": " << JsonString(s.on_crash)
-    << ", \"crash_keeps_protecting\": " << (s.crash_keeps_protecting ? "true" : "false")
-    << ", \"crash_note\": " << JsonString(s.crash_note) << ", \"reloads_ok\": " << s.reloads_ok
-    << ", \"reloads_failed\": " << s.reloads_failed << ", \"interfaces\": [";
-  for (size_t i = 0; i < s.interfaces.size(); ++i) {
-    const InterfaceState& f = s.interfaces[i];
-    o << (i ? ", " : "") << "{\"name\": " << JsonString(f.name)
-      << ", \"xdp_mode\": " << JsonString(f.xdp_mode)
-      << ", \"fell_back\": " << (f.fell_back ? "true" : "false")
-      << ", \"took_over\": " << (f.took_over ? "true" : "false")
-      << ", \"pin_dir\": " << JsonString(f.pin_dir)
-      << ", \"missing\": " << (f.missing ? "true" : "false") << "}";
-  }
-  o << "], \"ports\": [";
-  for (size_t i = 0; i < s.ports.size(); ++i)
-    o << (i ? ", " : "") << "{\"port\": " << s.ports[i].port
-      << ", \"engage\": " << JsonString(s.ports[i].engage) << "}";
-  o << "], \"kernel_release\": " << JsonString(s.kernel_release) << ", \"features\": [";
-  for (size_t i = 0; i < s.features.size(); ++i)
-    o << (i ? ", " : "") << "{\"name\": " << JsonString(s.features[i].name)
-      << ", \"available\": " << (s.features[i].available ? "true" : "false")
-      << ", \"fallback\": " << JsonString(s.features[i].fallback) << "}";
-  o << "]}\n";
-  return o.str();
+  Json j = {{"pid", s.pid},
+            {"version", s.version},
+            {"config", s.config},
+            {"handoff", s.handoff},
+            {"secret_source", s.secret_source},
+            {"started_unix", s.started_unix},
+            {"secret_since_unix", s.secret_since_unix},
+            {"secret_rotations", s.secret_rotations},
+            {"self_test_ok", s.self_test_ok},
+            {"leave_pinned_on_exit", s.leave_pinned_on_exit},
+            {"on_crash", s.on_crash},
+            {"crash_keeps_protecting", s.crash_keeps_protecting},
+            {"crash_note", s.crash_note},
+            {"reloads_ok", s.reloads_ok},
+            {"reloads_failed", s.reloads_failed},
+            {"interfaces", Json::array()},
+            {"ports", Json::array()},
+            {"kernel_release", s.kernel_release},
+            {"features", Json::array()}};
+  for (const InterfaceState& f : s.interfaces) j["interfaces"].push_back(InterfaceToJson(f));
+  for (const PortState& p : s.ports) j["ports"].push_back({{"port", p.port}, {"engage", p.engage}});
+  for (const FeatureState& f : s.features)
+    j["features"].push_back(
+        {{"name", f.name}, {"available", f.available}, {"fallback", f.fallback}});
+  return JsonText(j);
 }
 
 Result<DaemonState> ParseState(const std::string& text, const std::string& source) {
-  // JSON is YAML's flow style: the config's parser reads it.
-  try {
-    YAML::Node n = YAML::Load(text);
-    DaemonState s;
-    s.pid = n["pid"].as<int64_t>(0);
-    s.version = n["version"].as<std::string>("");
-    s.config = n["config"].as<std::string>("");
-    s.handoff = n["handoff"].as<std::string>("");
-    s.secret_source = n["secret_source"].as<std::string>("");
-    s.started_unix = n["started_unix"].as<double>(0);
-    s.secret_since_unix = n["secret_since_unix"].as<double>(0);
-    s.secret_rotations = n["secret_rotations"].as<uint64_t>(0);
-    s.self_test_ok = n["self_test_ok"].as<bool>(false);
-    s.leave_pinned_on_exit = n["leave_pinned_on_exit"].as<bool>(false);
-    s.on_crash = n["on_crash"].as<std::string>("");
-    s.crash_keeps_protecting = n["crash_keeps_protecting"].as<bool>(false);
-    s.crash_note = n["crash_note"].as<std::string>("");
-    s.reloads_ok = n["reloads_ok"].as<uint64_t>(0);
-    s.reloads_failed = n["reloads_failed"].as<uint64_t>(0);
-    for (const YAML::Node& f : n["interfaces"]) {
-      s.interfaces.push_back({f["name"].as<std::string>(""), f["xdp_mode"].as<std::string>(""),
-                              f["fell_back"].as<bool>(false), f["took_over"].as<bool>(false),
-                              f["pin_dir"].as<std::string>(""), f["missing"].as<bool>(false)});
-    }
-    for (const YAML::Node& p : n["ports"])
-      s.ports.push_back({p["port"].as<uint16_t>(0), p["engage"].as<std::string>("")});
-    s.kernel_release = n["kernel_release"].as<std::string>("");
-    for (const YAML::Node& f : n["features"])
-      s.features.push_back({f["name"].as<std::string>(""), f["available"].as<bool>(false),
-                            f["fallback"].as<std::string>("")});
-    return s;
-  } catch (const YAML::Exception& e) {
-    return Error("state file " + source + " is damaged: " + e.msg);
-  }
+  Result<Json> parsed = ParseJson(text);
+  if (!parsed) return parsed.take_error().Context("state file " + source + " is damaged");
+  const Json& n = *parsed;
+  if (!n.is_object()) return Error("state file " + source + " is damaged: not a JSON object");
+  DaemonState s;
+  s.pid = JsonField<int64_t>(n, "pid", 0);
+  s.version = JsonField(n, "version", std::string());
+  s.config = JsonField(n, "config", std::string());
+  s.handoff = JsonField(n, "handoff", std::string());
+  s.secret_source = JsonField(n, "secret_source", std::string());
+  s.started_unix = JsonField(n, "started_unix", 0.0);
+  s.secret_since_unix = JsonField(n, "secret_since_unix", 0.0);
+  s.secret_rotations = JsonField<uint64_t>(n, "secret_rotations", 0);
+  s.self_test_ok = JsonField(n, "self_test_ok", false);
+  s.leave_pinned_on_exit = JsonField(n, "leave_pinned_on_exit", false);
+  s.on_crash = JsonField(n, "on_crash", std::string());
+  s.crash_keeps_protecting = JsonField(n, "crash_keeps_protecting", false);
+  s.crash_note = JsonField(n, "crash_note", std::string());
+  s.reloads_ok = JsonField<uint64_t>(n, "reloads_ok", 0);
+  s.reloads_failed = JsonField<uint64_t>(n, "reloads_failed", 0);
+  for (const Json& f : JsonArray(n, "interfaces")) s.interfaces.push_back(InterfaceFromJson(f));
+  for (const Json& p : JsonArray(n, "ports"))
+    s.ports.push_back({JsonField<uint16_t>(p, "port", 0), JsonField(p, "engage", std::string())});
+  s.kernel_release = JsonField(n, "kernel_release", std::string());
+  for (const Json& f : JsonArray(n, "features"))
+    s.features.push_back({JsonField(f, "name", std::string()), JsonField(f, "available", false),
+                          JsonField(f, "fallback", std::string())});
+  return s;
 }
 
 std::string StateFilePath(const std::string& dir, uint64_t netns_inode) {

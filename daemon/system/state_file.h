@@ -68,7 +68,4 @@ std::string StateFilePath(const std::string& dir, uint64_t netns_inode);
 Status WriteStateFile(const std::string& path, const DaemonState& s);
 Result<DaemonState> ReadStateFile(const std::string& path);
 
-// A JSON string literal (quotes included).
-std::string JsonString(const std::string& s);
-
 }  // namespace sg
