@@ -36,9 +36,9 @@ def kernel_wscale(tcp_rmem_max, rmem_max):
 
 
 def _default_array(name):
-    """A table from CookieSettings' defaults in daemon/datapath/bpf_config.h,
+    """A table from CookieSettings' defaults in daemon/config/bpf_config.h,
     the values the daemon loads."""
-    header = f"{env.path('SG_SOURCE_DIR')}/daemon/datapath/bpf_config.h"
+    header = f"{env.path('SG_SOURCE_DIR')}/daemon/config/bpf_config.h"
     text = open(header).read()
     m = re.search(rf"\b{name}\s*=\s*\{{([^}}]*)\}}", text)
     return tuple(int(x) for x in m.group(1).split(","))
