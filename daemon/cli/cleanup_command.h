@@ -3,7 +3,7 @@
 // or stopped with leave_pinned_on_exit before an uninstall): detaches and
 // unpins its programs, removes its TC filter and the clsact qdiscs it
 // created, restores the sysctls on its restore record, and removes that
-// record and the state file. Starts no protection. service/cleanup.h says
+// record and the state file. Starts no protection. system/cleanup.h says
 // what exactly, and in which order.
 #pragma once
 

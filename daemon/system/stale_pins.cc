@@ -71,7 +71,7 @@ std::vector<std::string> PruneStalePins(const std::string& pin_dir, const std::s
   }
   // <inode>.json (the state file), <inode>.restore.json (the restore
   // record: the sysctls it guards went with the namespace) and <inode>.lock
-  // (service/instance_lock.h: nobody can hold it any more).
+  // (system/instance_lock.h: nobody can hold it any more).
   auto strip = [](std::string& name, const std::string& suffix) {
     if (name.size() <= suffix.size() ||
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)

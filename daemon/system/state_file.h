@@ -49,7 +49,7 @@ struct DaemonState {
   bool leave_pinned_on_exit = false;
   std::string on_crash;  // keep_protecting | fail_open
   // What a crash really does here: on_crash, unless the pins die with the
-  // process (service/bpffs.h PinsOutliveProcess) or there are none.
+  // process (system/bpffs.h PinsOutliveProcess) or there are none.
   bool crash_keeps_protecting = false;
   std::string crash_note;  // why a crash detaches although on_crash says otherwise
   uint64_t reloads_ok = 0;

@@ -2,7 +2,7 @@
 //
 // The memory alone does not survive a kill -9: a restarted daemon would find
 // its own values in place and restore nothing. So the guard tells a journal
-// (the daemon's restore record, service/restore_record.h) every entry it
+// (the daemon's restore record, system/restore_record.h) every entry it
 // holds before it writes a sysctl for the first time, and a restarted daemon
 // hands the saved entries to Adopt().
 #pragma once

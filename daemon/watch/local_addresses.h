@@ -4,7 +4,7 @@
 // namespace, the way `ip -o addr` reads them.
 //
 // Why a dump and not each event's content: the rtnetlink socket of the
-// daemon's loop only says "look now" (service/rtnl_events.h); a dump after
+// daemon's loop only says "look now" (system/rtnl_events.h); a dump after
 // any address event, and at every tick, makes the maps equal to the
 // kernel's list even when events were lost.
 #pragma once

@@ -1,4 +1,4 @@
-// `synguard cleanup` (service/cleanup.h) against temporary directories
+// `synguard cleanup` (system/cleanup.h) against temporary directories
 // standing in for /proc/sys, the pin directory and the state directory, and
 // a fake kernel: what a killed daemon left is undone in order, a dry run
 // changes nothing, the sysctl rule is a restarted daemon's, a second run

@@ -1,4 +1,4 @@
-// The reload transaction (service/reload_txn.h) against a fake datapath
+// The reload transaction (control/reload_txn.h) against a fake datapath
 // that fails at each write in turn: after every failure and its rollback,
 // the live state must be the old config's, whatever step failed.
 #include <gtest/gtest.h>
