@@ -43,28 +43,13 @@ class Family {
 constexpr MetricType kCounter = MetricType::Counter;
 constexpr MetricType kGauge = MetricType::Gauge;
 
-}  // namespace
+struct PortCounts {
+  uint16_t port;
+  uint64_t syn, synack, valid, invalid;
+};
 
-bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
-                                   std::vector<MetricFamily>& out) const {
-  if (!src_.reasons || !src_.port_stats) return false;
-  std::vector<uint64_t> reason(SG_R_MAX, 0);
-  for (uint32_t r = 0; r < SG_R_MAX; ++r) {
-    Result<std::vector<uint64_t>> v = SumAcrossCpus(*src_.reasons, r);
-    if (!v || v->empty()) return false;
-    reason[r] = (*v)[0];
-  }
-  struct PortCounts {
-    uint16_t port;
-    uint64_t syn, synack, valid, invalid;
-  };
-  std::vector<PortCounts> ports;
-  for (const PortSnapshot& p : snap.ports) {
-    Result<std::vector<uint64_t>> v = SumAcrossCpus(*src_.port_stats, p.stats_slot);
-    if (!v || v->size() < 4) return false;
-    ports.push_back({p.port, (*v)[0], (*v)[1], (*v)[2], (*v)[3]});
-  }
-
+// Every verdict reason, XDP's and TC's, and the summaries read from them.
+void AddReasonFamilies(const std::vector<uint64_t>& reason, std::vector<MetricFamily>& out) {
   Family packets("synguard_packets_total",
                  "Packets seen by the XDP program, by verdict (pass, tx, drop) and reason.",
                  kCounter);
@@ -101,7 +86,9 @@ bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
           .Add(static_cast<double>(reason[SG_R_DROP_KERNEL_COOKIE]),
                {{"result", "kernel_rejected"}})
           .Take());
+}
 
+void AddPortCounterFamilies(const std::vector<PortCounts>& ports, std::vector<MetricFamily>& out) {
   Family syns("synguard_port_syns_total", "Pure SYNs to a protected port, engaged or not.",
               kCounter);
   Family synacks("synguard_port_synacks_sent_total", "Cookie SYN+ACKs sent, per protected port.",
@@ -118,25 +105,10 @@ bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
   out.push_back(syns.Take());
   out.push_back(synacks.Take());
   out.push_back(acks.Take());
-  return true;
 }
 
-std::vector<MetricFamily> SynguardCollector::Collect() const {
-  std::vector<MetricFamily> out;
-  MetricsSnapshot snap = src_.snapshot ? src_.snapshot() : MetricsSnapshot{};
-
-  std::vector<MetricFamily> bpf;
-  if (CollectBpf(snap, bpf)) {
-    for (auto& f : bpf) out.push_back(std::move(f));
-  } else {
-    scrape_errors_.fetch_add(1);
-  }
-  out.push_back(Family("synguard_scrape_errors_total",
-                       "Scrapes whose BPF counters could not be read (left out of that scrape).",
-                       kCounter)
-                    .Add(static_cast<double>(scrape_errors_.load()))
-                    .Take());
-
+// The ports' engaged state and their listeners, from the daemon's snapshot.
+void AddPortStateFamilies(const MetricsSnapshot& snap, std::vector<MetricFamily>& out) {
   Family engaged("synguard_port_engaged", "1 when cookies answer SYNs on the port.", kGauge);
   Family changes("synguard_attack_state_changes_total",
                  "Changes of a port's engaged state, by the state entered.", kCounter);
@@ -159,7 +131,9 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
     synrecv.Add(static_cast<double>(p.syn_recv), port);
   }
   for (Family* f : {&engaged, &changes, &up, &backlog, &queue, &synrecv}) out.push_back(f->Take());
+}
 
+void AddInterfaceFamilies(const MetricsSnapshot& snap, std::vector<MetricFamily>& out) {
   Family attach("synguard_xdp_attached_info",
                 "The XDP program is attached to the interface in this mode.", kGauge);
   Family present("synguard_interface_attached",
@@ -187,6 +161,10 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
   out.push_back(present.Take());
   out.push_back(losses.Take());
   out.push_back(repairs.Take());
+}
+
+// Handoff mode, secrets, reloads, crash promise, self-test.
+void AddDaemonFamilies(const MetricsSnapshot& snap, std::vector<MetricFamily>& out) {
   out.push_back(Family("synguard_handoff_mode_info", "How valid ACKs become sockets.", kGauge)
                     .Add(1, {{"mode", snap.handoff_mode.empty() ? "none" : snap.handoff_mode}})
                     .Take());
@@ -221,6 +199,49 @@ std::vector<MetricFamily> SynguardCollector::Collect() const {
                        "1 if the start-up self-test saw the program answer a probe SYN.", kGauge)
                     .Add(snap.self_test_ok ? 1 : 0)
                     .Take());
+}
+
+}  // namespace
+
+bool SynguardCollector::CollectBpf(const MetricsSnapshot& snap,
+                                   std::vector<MetricFamily>& out) const {
+  if (!src_.reasons || !src_.port_stats) return false;
+  std::vector<uint64_t> reason(SG_R_MAX, 0);
+  for (uint32_t r = 0; r < SG_R_MAX; ++r) {
+    Result<std::vector<uint64_t>> v = SumAcrossCpus(*src_.reasons, r);
+    if (!v || v->empty()) return false;
+    reason[r] = (*v)[0];
+  }
+  std::vector<PortCounts> ports;
+  for (const PortSnapshot& p : snap.ports) {
+    Result<std::vector<uint64_t>> v = SumAcrossCpus(*src_.port_stats, p.stats_slot);
+    if (!v || v->size() < 4) return false;
+    ports.push_back({p.port, (*v)[0], (*v)[1], (*v)[2], (*v)[3]});
+  }
+  AddReasonFamilies(reason, out);
+  AddPortCounterFamilies(ports, out);
+  return true;
+}
+
+std::vector<MetricFamily> SynguardCollector::Collect() const {
+  std::vector<MetricFamily> out;
+  MetricsSnapshot snap = src_.snapshot ? src_.snapshot() : MetricsSnapshot{};
+
+  std::vector<MetricFamily> bpf;
+  if (CollectBpf(snap, bpf)) {
+    for (auto& f : bpf) out.push_back(std::move(f));
+  } else {
+    scrape_errors_.fetch_add(1);
+  }
+  out.push_back(Family("synguard_scrape_errors_total",
+                       "Scrapes whose BPF counters could not be read (left out of that scrape).",
+                       kCounter)
+                    .Add(static_cast<double>(scrape_errors_.load()))
+                    .Take());
+
+  AddPortStateFamilies(snap, out);
+  AddInterfaceFamilies(snap, out);
+  AddDaemonFamilies(snap, out);
   out.push_back(Family("synguard_build_info", "synguard's version.", kGauge)
                     .Add(1, {{"version", src_.version}})
                     .Take());
