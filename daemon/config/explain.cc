@@ -1,5 +1,6 @@
 // Explain(): what a config does, in the operator's words, for
 // `synguard check-config`. Secrets are named by where they come from only.
+#include <ostream>
 #include <sstream>
 
 #include "config/config.h"
@@ -36,11 +37,10 @@ std::string Sysctl(const std::optional<int64_t>& v, const char* how) {
   return v ? std::string(how) + std::to_string(*v) : "left as is";
 }
 
-}  // namespace
+// One function per section of the explanation, each writing its own lines
+// to `o`, in the order Explain() prints them.
 
-std::string Explain(const Config& c) {
-  std::ostringstream o;
-  o << "config " << (c.source.empty() ? "(text)" : c.source) << " is valid.\n";
+void ExplainAttachment(std::ostream& o, const Config& c) {
   o << "interfaces: " << Join(c.interfaces, ", ") << " (XDP mode " << ToString(c.xdp_mode)
     << (c.xdp_mode == XdpMode::kAuto ? ": native, falling back to skb" : "") << ")\n";
   o << "handoff: " << ToString(c.handoff)
@@ -48,35 +48,52 @@ std::string Explain(const Config& c) {
                                           "else kernel-cookie)"
                                         : "")
     << "\n";
+}
+
+// When cookies answer this port's SYNs, in the operator's terms.
+void ExplainEngage(std::ostream& o, const PortConfig& p) {
+  switch (p.engage) {
+    case EngageMode::kAlways:
+      o << "always: cookies answer every SYN";
+      break;
+    case EngageMode::kNever:
+      o << "never: observe and count only";
+      break;
+    case EngageMode::kAuto: {
+      const DetectorThresholds& t = p.thresholds;
+      o << "auto: cookies engage at " << t.syn_rate_engage << " SYN/s or a listener queue "
+        << t.queue_fill_engage * 100 << "% full; disengage after " << t.quiet_period.count()
+        << " s below " << t.syn_rate_disengage << " SYN/s and " << t.queue_fill_engage * 50
+        << "% full";
+      break;
+    }
+  }
+}
+
+void ExplainPorts(std::ostream& o, const Config& c) {
   o << "ports:\n";
   for (const PortConfig& p : c.ports) {
     o << "  " << p.port << ": ";
-    switch (p.engage) {
-      case EngageMode::kAlways:
-        o << "always: cookies answer every SYN";
-        break;
-      case EngageMode::kNever:
-        o << "never: observe and count only";
-        break;
-      case EngageMode::kAuto: {
-        const DetectorThresholds& t = p.thresholds;
-        o << "auto: cookies engage at " << t.syn_rate_engage << " SYN/s or a listener queue "
-          << t.queue_fill_engage * 100 << "% full; disengage after " << t.quiet_period.count()
-          << " s below " << t.syn_rate_disengage << " SYN/s and " << t.queue_fill_engage * 50
-          << "% full";
-        break;
-      }
-    }
+    ExplainEngage(o, p);
     o << "\n";
   }
+}
+
+void ExplainAddressLists(std::ostream& o, const Config& c) {
   o << "allowlist (SYNs pass to the kernel untouched): " << Cidrs(c.allowlist) << "\n";
   o << "denylist (SYNs to protected ports dropped, cookies engaged or not): " << Cidrs(c.denylist)
     << "\n";
-  const CookieSettings& k = c.cookies;
+}
+
+void ExplainCookies(std::ostream& o, const CookieSettings& k) {
   o << "cookies: valid " << k.max_age_seconds << " s (at most " << k.max_age_seconds * 3 / 2
     << " s), TTL/hop limit " << int{k.ttl} << ", MSS table v4 " << Table(k.mss_v4) << ", v6 "
     << Table(k.mss_v6) << " (clients with timestamps: v4 " << Table(k.mss_v4_timestamps) << ", v6 "
     << Table(k.mss_v6_timestamps) << "), window scales " << Table(k.wscale) << "\n";
+}
+
+// Named by where they come from only: a secret never reaches the output.
+void ExplainSecrets(std::ostream& o, const Config& c) {
   o << "secrets: ";
   if (c.secrets.source == SecretsConfig::Source::kKeyFile)
     o << "derived from the fleet key file " << c.secrets.key_file
@@ -88,13 +105,18 @@ std::string Explain(const Config& c) {
   if (c.handoff == HandoffMode::kKernelCookie)
     o << " (unused: kernel-cookie uses the kernel's own)";
   o << "\n";
-  const SysctlProfile& s = c.sysctl;
+}
+
+void ExplainSysctls(std::ostream& o, const SysctlProfile& s) {
   o << "sysctls: " << (s.manage ? "managed, restored on exit" : "not managed (report only)")
     << "; tcp_syncookies and tcp_timestamps as the handoff needs; tcp_max_syn_backlog "
     << Sysctl(s.tcp_max_syn_backlog, ">= ") << "; somaxconn " << Sysctl(s.somaxconn, ">= ")
     << "; tcp_synack_retries " << Sysctl(s.tcp_synack_retries, "= ") << "; tcp_abort_on_overflow "
     << (s.reset_abort_on_overflow ? "= 0" : "left as is") << "\n";
-  o << "metrics: http://" << c.metrics_listen.ToString() << "/metrics\n";
+}
+
+// What happens on exit, on a crash and when an interface goes away.
+void ExplainLifecycle(std::ostream& o, const Config& c) {
   o << "pinned objects: " << c.pin_dir << ", "
     << (c.leave_pinned_on_exit ? "left attached on exit (restart without a gap)"
                                : "detached and removed on exit")
@@ -112,6 +134,21 @@ std::string Explain(const Config& c) {
               "interface of that name comes back"
             : "exit: synguard stops as on SIGTERM, with exit code 3")
     << "\n";
+}
+
+}  // namespace
+
+std::string Explain(const Config& c) {
+  std::ostringstream o;
+  o << "config " << (c.source.empty() ? "(text)" : c.source) << " is valid.\n";
+  ExplainAttachment(o, c);
+  ExplainPorts(o, c);
+  ExplainAddressLists(o, c);
+  ExplainCookies(o, c.cookies);
+  ExplainSecrets(o, c);
+  ExplainSysctls(o, c.sysctl);
+  o << "metrics: http://" << c.metrics_listen.ToString() << "/metrics\n";
+  ExplainLifecycle(o, c);
   return o.str();
 }
 
