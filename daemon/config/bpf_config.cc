@@ -68,12 +68,11 @@ Result<uint32_t> InterfaceMtu(const std::string& ifname) {
   return static_cast<uint32_t>(ifr.ifr_mtu);
 }
 
-Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifname,
-                                 const std::string& sysctl_root) {
-  sg_config c{};
-  c.clock_offset_ns = static_cast<uint64_t>(WallClockOffsetNs());
-  c.slot_shift = SlotShift(s.max_age_seconds);
-  c.max_age_slots = 2;
+namespace {
+
+// The cookie tables the operator configured. The window scale table's slot
+// 0 stays 0: it stands for a client that offered no window scale.
+void CopyCookieTables(const CookieSettings& s, sg_config& c) {
   for (int i = 0; i < SG_MSS_TABLE_SIZE; ++i) {
     c.mss_v4[i] = s.mss_v4[i];
     c.mss_v6[i] = s.mss_v6[i];
@@ -83,9 +82,11 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
     c.mss_ts_v6[i] = s.mss_v6_timestamps[i];
   }
   for (int i = 1; i < SG_WSCALE_TABLE_SIZE; ++i) c.wscale_table[i] = s.wscale[i - 1];
-  c.synack_window = s.synack_window;
-  c.ttl = s.ttl;
+}
 
+// The MSS the SYN+ACK announces: what the interface's MTU allows, capped by
+// the operator's server_mss when set.
+Status SetServerMss(const CookieSettings& s, const std::string& ifname, sg_config& c) {
   Result<uint32_t> mtu = InterfaceMtu(ifname);
   if (!mtu) return mtu.take_error();
   uint32_t v4 = *mtu > 40 ? *mtu - 40 : 536, v6 = *mtu > 60 ? *mtu - 60 : 1220;
@@ -95,7 +96,12 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
   }
   c.server_mss_v4 = static_cast<uint16_t>(v4 > 65535 ? 65535 : v4);
   c.server_mss_v6 = static_cast<uint16_t>(v6 > 65535 ? 65535 : v6);
+  return Ok();
+}
 
+// The window scale the kernel itself would announce, from its receive
+// buffer sysctls.
+Status SetServerWindowScale(const std::string& sysctl_root, sg_config& c) {
   Result<uint64_t> tcp_rmem = ThirdField(sysctl_root, "net.ipv4.tcp_rmem");
   if (!tcp_rmem) return tcp_rmem.take_error();
   // Before 5.19 (seen on 5.10) net.core.rmem_max exists only in the initial
@@ -109,7 +115,11 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
   if (!rmem_max && rmem_max.error().err() != ENOENT) return rmem_max.take_error();
   const uint64_t rmem = rmem_max ? static_cast<uint64_t>(*rmem_max) : 212992;
   c.server_wscale = KernelWindowScale(*tcp_rmem, rmem);
+  return Ok();
+}
 
+// The TCP options the server's sysctls turn on (ECN) or off.
+Status SetOptionFlags(const std::string& sysctl_root, sg_config& c) {
   Result<long long> ecn = ReadSysctlInt(sysctl_root, "net.ipv4.tcp_ecn");
   if (!ecn) return ecn.take_error();
   if (*ecn != 0) c.flags |= SG_CFG_ECN;
@@ -127,6 +137,24 @@ Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifn
     if (!v) return v.take_error();
     if (*v == 0) c.flags |= o.flag;
   }
+  return Ok();
+}
+
+}  // namespace
+
+Result<sg_config> BuildBpfConfig(const CookieSettings& s, const std::string& ifname,
+                                 const std::string& sysctl_root) {
+  sg_config c{};
+  c.clock_offset_ns = static_cast<uint64_t>(WallClockOffsetNs());
+  c.slot_shift = SlotShift(s.max_age_seconds);
+  c.max_age_slots = 2;
+  CopyCookieTables(s, c);
+  c.synack_window = s.synack_window;
+  c.ttl = s.ttl;
+  // In this order, so that the first unreadable source is the one reported.
+  if (Status st = SetServerMss(s, ifname, c); !st) return st.take_error();
+  if (Status st = SetServerWindowScale(sysctl_root, c); !st) return st.take_error();
+  if (Status st = SetOptionFlags(sysctl_root, c); !st) return st.take_error();
   return c;
 }
 
