@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "datapath/map_sync.h"
 #include "datapath/probe.h"
@@ -102,6 +104,81 @@ Status ShareMaps(synguard_xdp* xdp, synguard_tc* tc) {
   return Ok();
 }
 
+// Frags-aware (5.18+), so that native mode attaches to jumbo-frame
+// interfaces. Before 5.18 the kernel refuses the flag: plain XDP, which
+// native mode limits to frames of about one page. The programs are
+// SEC("xdp") for this: libbpf would add an "xdp.frags" section's flag at
+// load whatever was set here.
+void MarkFragsAware(synguard_xdp* xdp) {
+  for (bpf_program* prog : {xdp->progs.synguard_xdp, xdp->progs.synguard_xdp_pass})
+    bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);
+}
+
+// What pinning found under the pin directory before the load.
+struct PinOutcome {
+  bool reused = false;                // at least one map pinned there fits and is reused
+  std::vector<std::string> replaced;  // maps of another shape, unpinned to make new ones
+};
+
+// Gives every map a pin path under pin_dir. libbpf reuses a compatible map
+// pinned at the path and pins a new one otherwise; rodata and bss stay per
+// load (they are the program's own).
+Result<PinOutcome> SetPinPaths(bpf_object* obj, const std::string& pin_dir) {
+  PinOutcome out;
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    if (bpf_map__is_internal(map)) continue;
+    std::string path = pin_dir + "/" + bpf_map__name(map);
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0) {
+      if (PinnedMapFits(path, map)) {
+        out.reused = true;
+      } else {
+        // Another version's shape (a counter added, a value grown):
+        // libbpf would refuse the whole load. Unpinned, the old map lives
+        // on as long as the old program that still runs uses it; this
+        // load makes and pins a new one.
+        if (unlink(path.c_str()) && errno != ENOENT)
+          return Error::FromErrno("remove the pinned map " + path + " of another shape");
+        out.replaced.push_back(bpf_map__name(map));
+      }
+    }
+    if (int err = bpf_map__set_pin_path(map, path.c_str())) return Error("pin map " + path, err);
+  }
+  return out;
+}
+
+// Why the XDP load failed, with the likeliest cause for the operator: maps
+// left by an older synguard when some were reused, else the build chosen.
+Error XdpLoadError(int err, const std::string& pin_dir, bool reused_maps, bool bpf_loop,
+                   bool frags) {
+  if (reused_maps)
+    return Error("load the XDP program with the maps pinned under " + pin_dir +
+                     " (left by an older synguard? remove that directory)",
+                 err);
+  return Error(std::string("load the XDP program (") +
+                   (bpf_loop ? "" : "compat build without bpf_loop, ") +
+                   (frags ? "frags-aware" : "plain XDP") +
+                   "; is this root, with BPF enabled? libbpf's log above has the verifier's "
+                   "reason)",
+               err);
+}
+
+// Opens and loads the TC handoff program on the XDP object's maps into tc;
+// returns the program's id.
+Result<uint32_t> LoadTcHandoff(synguard_xdp* xdp, Skeleton<synguard_tc>& tc) {
+  tc = Skeleton<synguard_tc>(synguard_tc__open(), synguard_tc__destroy);
+  if (!tc) return Error::FromErrno("open the TC handoff program");
+  if (Status s = ShareMaps(xdp, tc.get()); !s) return s.take_error();
+  if (int err = synguard_tc__load(tc.get()))
+    return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)", err);
+  bpf_prog_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(bpf_program__fd(tc->progs.synguard_tc), &info, &len))
+    return Error::FromErrno("read the TC handoff program's id");
+  return info.id;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
@@ -111,69 +188,26 @@ Result<std::unique_ptr<Datapath>> Datapath::Load(const DatapathOptions& opts) {
   dp->uses_frags_ = opts.xdp_frags.value_or(kernel.xdp_frags);
   dp->xdp_ = Skeleton<synguard_xdp>(OpenXdpObject(dp->uses_bpf_loop_), synguard_xdp__destroy);
   if (!dp->xdp_) return Error::FromErrno("open the XDP program");
-  if (dp->uses_frags_) {
-    // Frags-aware (5.18+), so that native mode attaches to jumbo-frame
-    // interfaces. Before 5.18 the kernel refuses the flag: plain XDP, which
-    // native mode limits to frames of about one page. The programs are
-    // SEC("xdp") for this: libbpf would add an "xdp.frags" section's flag
-    // at load whatever was set here.
-    for (bpf_program* prog : {dp->xdp_->progs.synguard_xdp, dp->xdp_->progs.synguard_xdp_pass})
-      bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);
-  }
+  if (dp->uses_frags_) MarkFragsAware(dp->xdp_.get());
   dp->xdp_->rodata->sg_handoff_mode =
       opts.handoff == HandoffMode::kKernelCookie ? SG_HANDOFF_KERNEL_COOKIE : SG_HANDOFF_REQSK;
   if (!opts.pin_dir.empty()) {
-    // libbpf reuses a compatible map pinned at the path and pins a new one
-    // otherwise; rodata and bss stay per load (they are the program's own).
-    bpf_map* map;
-    bpf_object__for_each_map(map, dp->xdp_->obj) {
-      if (bpf_map__is_internal(map)) continue;
-      std::string path = opts.pin_dir + "/" + bpf_map__name(map);
-      struct stat st {};
-      if (stat(path.c_str(), &st) == 0) {
-        if (PinnedMapFits(path, map)) {
-          dp->reused_maps_ = true;
-        } else {
-          // Another version's shape (a counter added, a value grown):
-          // libbpf would refuse the whole load. Unpinned, the old map lives
-          // on as long as the old program that still runs uses it; this
-          // load makes and pins a new one.
-          if (unlink(path.c_str()) && errno != ENOENT)
-            return Error::FromErrno("remove the pinned map " + path + " of another shape");
-          dp->replaced_maps_.push_back(bpf_map__name(map));
-        }
-      }
-      if (int err = bpf_map__set_pin_path(map, path.c_str())) return Error("pin map " + path, err);
-    }
+    Result<PinOutcome> pins = SetPinPaths(dp->xdp_->obj, opts.pin_dir);
+    if (!pins) return pins.take_error();
+    dp->reused_maps_ = pins->reused;
+    dp->replaced_maps_ = std::move(pins->replaced);
   }
-  if (int err = synguard_xdp__load(dp->xdp_.get())) {
-    if (dp->reused_maps_)
-      return Error("load the XDP program with the maps pinned under " + opts.pin_dir +
-                       " (left by an older synguard? remove that directory)",
-                   err);
-    return Error(std::string("load the XDP program (") +
-                     (dp->uses_bpf_loop_ ? "" : "compat build without bpf_loop, ") +
-                     (dp->uses_frags_ ? "frags-aware" : "plain XDP") +
-                     "; is this root, with BPF enabled? libbpf's log above has the verifier's "
-                     "reason)",
-                 err);
-  }
+  if (int err = synguard_xdp__load(dp->xdp_.get()))
+    return XdpLoadError(err, opts.pin_dir, dp->reused_maps_, dp->uses_bpf_loop_, dp->uses_frags_);
   Result<ProgramClock> clock =
       CalibrateProgramClock(bpf_program__fd(dp->xdp_->progs.synguard_clock_probe));
   if (!clock) return clock.take_error().Context("calibrate the programs' clock");
   dp->clock_ = *clock;
 
   if (opts.handoff == HandoffMode::kReqsk) {
-    dp->tc_ = Skeleton<synguard_tc>(synguard_tc__open(), synguard_tc__destroy);
-    if (!dp->tc_) return Error::FromErrno("open the TC handoff program");
-    if (Status s = ShareMaps(dp->xdp_.get(), dp->tc_.get()); !s) return s.take_error();
-    if (int err = synguard_tc__load(dp->tc_.get()))
-      return Error("load the TC handoff program (needs bpf_sk_assign_tcp_reqsk, kernel 6.9+)", err);
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(bpf_program__fd(dp->tc_->progs.synguard_tc), &info, &len))
-      return Error::FromErrno("read the TC handoff program's id");
-    dp->tc_prog_id_ = info.id;
+    Result<uint32_t> tc_id = LoadTcHandoff(dp->xdp_.get(), dp->tc_);
+    if (!tc_id) return tc_id.take_error();
+    dp->tc_prog_id_ = *tc_id;
   }
   return dp;
 }
