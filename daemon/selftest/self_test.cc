@@ -104,6 +104,61 @@ Result<Run> TestRun(int prog_fd, const std::vector<uint8_t>& in) {
   return r;
 }
 
+// The TCP header's length in the SYN+ACK, from its data offset.
+size_t TcpHeaderLen(const std::vector<uint8_t>& o) {
+  return static_cast<size_t>(o[kEth + kIp + 12] >> 4) * 4;
+}
+
+// Why the probe SYN got no SYN+ACK: nothing listens yet (not a fault), or
+// the program did something else with it.
+std::string UnansweredDetail(const SelfTestOptions& opts, uint32_t action, bool no_listener) {
+  char server[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &opts.server_addr, server, sizeof(server));
+  return "the probe SYN to " + std::string(server) + " port " + std::to_string(opts.port) +
+         (no_listener ? " was passed to the kernel: nothing listens there yet"
+                      : " was not answered (XDP action " + std::to_string(action) + ")");
+}
+
+// What is wrong with the SYN+ACK o, checked as a client would (framing,
+// both checksums, that it answers the probe); null when nothing is.
+const char* SynAckProblem(const std::vector<uint8_t>& o, const SelfTestOptions& opts) {
+  if (o.size() < kEth + kIp + kTcp || Get16(o, 12) != 0x0800 || (o[kEth] & 0x0f) != 5)
+    return "the SYN+ACK is not an IPv4 frame with a plain header";
+  const size_t t = kEth + kIp;
+  const size_t tcp_len = TcpHeaderLen(o);
+  if (t + tcp_len > o.size() || tcp_len < kTcp)
+    return "the SYN+ACK's TCP header runs past the frame";
+  if (InternetChecksum(&o[kEth], kIp) != 0) return "the SYN+ACK's IPv4 checksum is wrong";
+  if (!TcpChecksumOk(o, kEth, t, tcp_len)) return "the SYN+ACK's TCP checksum is wrong";
+  if ((o[t + 13] & 0x12) != 0x12 || Get32(o, t + 8) != kProbeIsn + 1 ||
+      std::memcmp(&o[kEth + 12], &opts.server_addr, 4) != 0 || Get16(o, t + 2) != kProbeSport)
+    return "the SYN+ACK does not answer the probe (flags, ack, address or port)";
+  return nullptr;
+}
+
+// The client ACK's options: the SYN+ACK's TSval echoed when it has one (a
+// cookie with timestamps carries SACK and the window scale there), else none.
+std::vector<uint8_t> AckOptions(const std::vector<uint8_t>& o) {
+  const size_t t = kEth + kIp;
+  const size_t tcp_len = TcpHeaderLen(o);
+  std::vector<uint8_t> ack_opts;
+  for (size_t i = t + kTcp; i + 10 <= t + tcp_len;) {
+    if (o[i] == 1) {
+      ++i;
+      continue;
+    }
+    if (o[i] == 8 && o[i + 1] == 10) {
+      uint32_t tsval = Get32(o, i + 2);
+      ack_opts = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0};
+      for (int k = 0; k < 4; ++k) ack_opts[8 + k] = static_cast<uint8_t>(tsval >> (24 - 8 * k));
+      break;
+    }
+    if (o[i] < 2 || i + 1 >= t + tcp_len || o[i + 1] < 2) break;
+    i += o[i + 1];
+  }
+  return ack_opts;
+}
+
 }  // namespace
 
 uint16_t InternetChecksum(const uint8_t* data, size_t len, uint32_t seed) {
@@ -122,62 +177,22 @@ Result<SelfTestResult> RunSelfTest(const SelfTestOptions& opts) {
   const uint64_t no_listener_before = ReasonCount(opts.counters_fd, SG_R_PASS_NO_LISTENER);
   Result<Run> syn = TestRun(opts.prog_fd, Frame(opts, 0x02, kProbeIsn, 0, syn_opts));
   if (!syn) return syn.take_error();
-  char server[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &opts.server_addr, server, sizeof(server));
   if (syn->action != XDP_TX) {
     res.no_listener = syn->action == XDP_PASS &&
                       ReasonCount(opts.counters_fd, SG_R_PASS_NO_LISTENER) > no_listener_before;
-    res.detail =
-        "the probe SYN to " + std::string(server) + " port " + std::to_string(opts.port) +
-        (res.no_listener ? " was passed to the kernel: nothing listens there yet"
-                         : " was not answered (XDP action " + std::to_string(syn->action) + ")");
+    res.detail = UnansweredDetail(opts, syn->action, res.no_listener);
     return res;
   }
-  const std::vector<uint8_t>& o = syn->out;
-  if (o.size() < kEth + kIp + kTcp || Get16(o, 12) != 0x0800 || (o[kEth] & 0x0f) != 5) {
-    res.detail = "the SYN+ACK is not an IPv4 frame with a plain header";
-    return res;
-  }
-  const size_t t = kEth + kIp;
-  const size_t tcp_len = static_cast<size_t>(o[t + 12] >> 4) * 4;
-  if (t + tcp_len > o.size() || tcp_len < kTcp) {
-    res.detail = "the SYN+ACK's TCP header runs past the frame";
-    return res;
-  }
-  if (InternetChecksum(&o[kEth], kIp) != 0) {
-    res.detail = "the SYN+ACK's IPv4 checksum is wrong";
-    return res;
-  }
-  if (!TcpChecksumOk(o, kEth, t, tcp_len)) {
-    res.detail = "the SYN+ACK's TCP checksum is wrong";
-    return res;
-  }
-  if ((o[t + 13] & 0x12) != 0x12 || Get32(o, t + 8) != kProbeIsn + 1 ||
-      std::memcmp(&o[kEth + 12], &opts.server_addr, 4) != 0 || Get16(o, t + 2) != kProbeSport) {
-    res.detail = "the SYN+ACK does not answer the probe (flags, ack, address or port)";
+  if (const char* problem = SynAckProblem(syn->out, opts)) {
+    res.detail = problem;
     return res;
   }
   res.answered = true;
-  const uint32_t cookie = Get32(o, t + 4);
+  const uint32_t cookie = Get32(syn->out, kEth + kIp + 4);
 
-  // The client's ACK, echoing our TSval when we sent one.
-  std::vector<uint8_t> ack_opts;
-  for (size_t i = t + kTcp; i + 10 <= t + tcp_len;) {
-    if (o[i] == 1) {
-      ++i;
-      continue;
-    }
-    if (o[i] == 8 && o[i + 1] == 10) {
-      uint32_t tsval = Get32(o, i + 2);
-      ack_opts = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0};
-      for (int k = 0; k < 4; ++k) ack_opts[8 + k] = static_cast<uint8_t>(tsval >> (24 - 8 * k));
-      break;
-    }
-    if (o[i] < 2 || i + 1 >= t + tcp_len || o[i + 1] < 2) break;
-    i += o[i + 1];
-  }
   const uint64_t valid_before = ReasonCount(opts.counters_fd, SG_R_PASS_COOKIE_VALID);
-  Result<Run> ack = TestRun(opts.prog_fd, Frame(opts, 0x10, kProbeIsn + 1, cookie + 1, ack_opts));
+  Result<Run> ack =
+      TestRun(opts.prog_fd, Frame(opts, 0x10, kProbeIsn + 1, cookie + 1, AckOptions(syn->out)));
   if (!ack) return ack.take_error();
   // Passed for its valid cookie, not for some other reason to pass.
   if (ack->action != XDP_PASS ||
