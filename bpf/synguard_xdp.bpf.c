@@ -157,16 +157,16 @@ SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
 	return r >= 0 ? r : p->odd_drop;
 }
 
-SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
-			const struct sg_config *cfg, const struct sg_secrets *secrets)
+/*
+ * Why a SYN to a protected port is not ours to answer (a verdict), or -1:
+ * the port's gate (engaged, lists), then what the kernel itself would refuse
+ * (not this host's address, an implausible source), then a SYN that does
+ * not fit in one buffer.
+ */
+SG_INLINE int sg_syn_refusal(struct xdp_md *ctx, const struct sg_pkt *p,
+			     const struct sg_port *port, const struct sg_config *cfg,
+			     struct sg_port_stats *stats)
 {
-	struct sg_port_stats *stats = SG_SKIPPED(SG_SKIP_COUNTERS) ? NULL : sg_port_stats(port);
-	struct sg_syn_opts o = {};
-	struct sg_synack a = {};
-	struct bpf_sock_tuple bt = {};
-	struct bpf_sock *sk;
-	__u64 mono_ns;
-	__u32 isn;
 	int r;
 
 	r = sg_syn_gate(p, port, cfg, stats, SG_R_PASS_NOT_ENGAGED, SG_R_PASS_ALLOWLIST);
@@ -186,31 +186,47 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	 */
 	if (sg_is_multi_buffer(ctx, p))
 		return SG_R_DROP_SYN_MULTIBUF;
+	return -1;
+}
 
+/* The client's options, less those the server's sysctls turn off. */
+SG_INLINE void sg_syn_offer(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_config *cfg,
+			    struct sg_syn_opts *o)
+{
 	if (SG_SKIPPED(SG_SKIP_OPTIONS))
-		SG_BENCH_SYN_OPTS(&o);
+		SG_BENCH_SYN_OPTS(o);
 	else
-		sg_syn_options(ctx, p, &o);
-	o.ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
+		sg_syn_options(ctx, p, o);
+	o->ecn_ok = (p->flags & (SG_TCP_ECE | SG_TCP_CWR)) == (SG_TCP_ECE | SG_TCP_CWR);
 	/* Options the server's sysctls turn off are neither offered nor encoded. */
 	if (cfg->flags & SG_CFG_NO_SACK)
-		o.sack_ok = 0;
+		o->sack_ok = 0;
 	if (cfg->flags & SG_CFG_NO_WSCALE)
-		o.wscale_ok = 0;
+		o->wscale_ok = 0;
 	if (cfg->flags & SG_CFG_NO_TS)
-		o.ts_ok = 0;
-	isn = bpf_ntohl(p->tcp->seq);
-	mono_ns = sg_mono_ns(cfg);
+		o->ts_ok = 0;
+}
 
-	/*
-	 * A SYN whose 4-tuple already has a socket is the kernel's to answer:
-	 * a TIME_WAIT socket may be reused (the kernel's RFC 6191 checks), an
-	 * established one gets a challenge ACK, a request socket its SYN+ACK
-	 * again. Answered with a cookie, the client's ACK would meet the
-	 * TIME_WAIT socket and the connection would hang. This costs one
-	 * socket lookup per SYN; a server that closes first keeps its
-	 * TIME_WAIT sockets for 60 s, and clients reuse ports within that.
-	 */
+/*
+ * The cookie (a->seq) for a SYN the kernel has no socket for: a verdict
+ * when there is none to give, or -1. Releases sk.
+ *
+ * A SYN whose 4-tuple already has a socket is the kernel's to answer:
+ * a TIME_WAIT socket may be reused (the kernel's RFC 6191 checks), an
+ * established one gets a challenge ACK, a request socket its SYN+ACK
+ * again. Answered with a cookie, the client's ACK would meet the
+ * TIME_WAIT socket and the connection would hang. This costs one
+ * socket lookup per SYN; a server that closes first keeps its
+ * TIME_WAIT sockets for 60 s, and clients reuse ports within that.
+ */
+SG_INLINE int sg_syn_cookie(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_config *cfg,
+			    const struct sg_secrets *secrets, struct sg_syn_opts *o, __u32 isn,
+			    __u64 mono_ns, struct sg_synack *a)
+{
+	struct bpf_sock_tuple bt = {};
+	struct bpf_sock *sk;
+	int r;
+
 	sk = SG_SKIPPED(SG_SKIP_SOCKET_LOOKUP)
 		     ? NULL
 		     : bpf_skc_lookup_tcp(ctx, &bt, sg_sock_tuple(&p->tuple, &bt),
@@ -230,7 +246,7 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
 			return SG_R_PASS_NO_LISTENER;
-		r = sg_kernel_cookie(p, &o, sk, &a.seq);
+		r = sg_kernel_cookie(p, o, sk, &a->seq);
 		bpf_sk_release(sk);
 		if (r >= 0)
 			return r;
@@ -241,34 +257,63 @@ SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 		 * SYN+ACK does not). Offering them anyway leaves the client
 		 * scaling its window while the server does not.
 		 */
-		if (!o.ts_ok) {
-			o.wscale_ok = 0;
-			o.sack_ok = 0;
+		if (!o->ts_ok) {
+			o->wscale_ok = 0;
+			o->sack_ok = 0;
 		}
-	} else {
-		if (sk)
-			bpf_sk_release(sk);
-		if (SG_SKIPPED(SG_SKIP_COOKIE_HASH))
-			a.seq = SG_BENCH_SYN_COOKIE(isn);
-		else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, &o,
-					  mono_ns + cfg->clock_offset_ns, &a.seq))
-			return SG_R_PASS_NO_KEY;
+		return -1;
 	}
+	if (sk)
+		bpf_sk_release(sk);
+	if (SG_SKIPPED(SG_SKIP_COOKIE_HASH))
+		a->seq = SG_BENCH_SYN_COOKIE(isn);
+	else if (sg_cookie_encode(secrets, cfg, &p->tuple, isn, o, mono_ns + cfg->clock_offset_ns,
+				  &a->seq))
+		return SG_R_PASS_NO_KEY;
+	return -1;
+}
 
-	a.ack = isn + 1;
-	a.mss = p->tuple.family == SG_AF_INET6 ? cfg->server_mss_v6 : cfg->server_mss_v4;
-	a.window = cfg->synack_window;
-	a.wscale = cfg->server_wscale;
-	a.ttl = cfg->ttl;
-	a.ws = o.wscale_ok;
-	a.sack = o.sack_ok;
-	a.ts = o.ts_ok;
+/* Everything of the SYN+ACK but its cookie, from the offer and the config. */
+SG_INLINE void sg_synack_fields(const struct sg_pkt *p, const struct sg_config *cfg,
+				const struct sg_syn_opts *o, __u32 isn, __u64 mono_ns,
+				struct sg_synack *a)
+{
+	a->ack = isn + 1;
+	a->mss = p->tuple.family == SG_AF_INET6 ? cfg->server_mss_v6 : cfg->server_mss_v4;
+	a->window = cfg->synack_window;
+	a->wscale = cfg->server_wscale;
+	a->ttl = cfg->ttl;
+	a->ws = o->wscale_ok;
+	a->sack = o->sack_ok;
+	a->ts = o->ts_ok;
 	/* ECN can only be carried back in the timestamp, as in the kernel. */
-	a.ece = o.ecn_ok && o.ts_ok && (cfg->flags & SG_CFG_ECN);
-	if (a.ts) {
-		a.tsval = sg_synack_tsval(mono_ns, sg_ts_options(&o, cfg->flags & SG_CFG_ECN));
-		a.tsecr = o.tsval;
+	a->ece = o->ecn_ok && o->ts_ok && (cfg->flags & SG_CFG_ECN);
+	if (a->ts) {
+		a->tsval = sg_synack_tsval(mono_ns, sg_ts_options(o, cfg->flags & SG_CFG_ECN));
+		a->tsecr = o->tsval;
 	}
+}
+
+SG_INLINE int sg_on_syn(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
+			const struct sg_config *cfg, const struct sg_secrets *secrets)
+{
+	struct sg_port_stats *stats = SG_SKIPPED(SG_SKIP_COUNTERS) ? NULL : sg_port_stats(port);
+	struct sg_syn_opts o = {};
+	struct sg_synack a = {};
+	__u64 mono_ns;
+	__u32 isn;
+	int r;
+
+	r = sg_syn_refusal(ctx, p, port, cfg, stats);
+	if (r >= 0)
+		return r;
+	sg_syn_offer(ctx, p, cfg, &o);
+	isn = bpf_ntohl(p->tcp->seq);
+	mono_ns = sg_mono_ns(cfg);
+	r = sg_syn_cookie(ctx, p, cfg, secrets, &o, isn, mono_ns, &a);
+	if (r >= 0)
+		return r;
+	sg_synack_fields(p, cfg, &o, isn, mono_ns, &a);
 	r = SG_SKIPPED(SG_SKIP_SYNACK) ? 0 : sg_write_synack(ctx, p, &a);
 	if (r > 0)
 		return SG_R_PASS_ERROR;
@@ -298,14 +343,62 @@ SG_INLINE void sg_mark_for_tc(struct xdp_md *ctx, __u32 kind)
 	*meta = SG_META_MAGIC | kind;
 }
 
+/* kernel-cookie mode: the kernel's own check of its cookie. Releases sk. */
+SG_INLINE int sg_ack_kernel_cookie(const struct sg_pkt *p, struct bpf_sock *sk,
+				   struct sg_port_stats *stats)
+{
+	long ret;
+
+	/* The helper reads only the fixed TCP header: pass its size. */
+	if (p->tuple.family == SG_AF_INET6)
+		ret = bpf_tcp_check_syncookie(sk, p->ip6, sizeof(*p->ip6), p->tcp,
+					      sizeof(struct tcphdr));
+	else
+		ret = bpf_tcp_check_syncookie(sk, p->ip4, sizeof(*p->ip4), p->tcp,
+					      sizeof(struct tcphdr));
+	bpf_sk_release(sk);
+	if (ret) {
+		if (stats)
+			stats->ack_invalid++;
+		return SG_R_DROP_KERNEL_COOKIE;
+	}
+	if (stats)
+		stats->ack_valid++;
+	return SG_R_PASS_COOKIE_VALID;
+}
+
+/* reqsk mode: our cookie, checked here; a valid one is marked for TC. */
+SG_INLINE int sg_ack_own_cookie(struct xdp_md *ctx, const struct sg_pkt *p,
+				const struct sg_config *cfg, const struct sg_secrets *secrets,
+				struct sg_port_stats *stats)
+{
+	enum sg_cookie_result res;
+
+	res = SG_SKIPPED(SG_SKIP_COOKIE_HASH)
+		      ? SG_BENCH_COOKIE_RESULT
+		      : sg_cookie_check(secrets, cfg, &p->tuple, bpf_ntohl(p->tcp->seq) - 1,
+					bpf_ntohl(p->tcp->ack_seq) - 1, sg_now_ns(cfg));
+	if (res != SG_COOKIE_VALID) {
+		if (stats)
+			stats->ack_invalid++;
+		if (res == SG_COOKIE_EXPIRED)
+			return SG_R_DROP_EXPIRED;
+		if (res == SG_COOKIE_UNKNOWN_KEY)
+			return SG_R_DROP_UNKNOWN_KEY;
+		return SG_R_DROP_BAD_MAC;
+	}
+	if (stats)
+		stats->ack_valid++;
+	sg_mark_for_tc(ctx, SG_META_COOKIE);
+	return SG_R_PASS_COOKIE_VALID;
+}
+
 SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_port *port,
 			const struct sg_config *cfg, const struct sg_secrets *secrets)
 {
 	struct sg_port_stats *stats;
 	struct bpf_sock_tuple bt = {};
 	struct bpf_sock *sk;
-	enum sg_cookie_result res;
-	long ret;
 	int r;
 
 	/* Not engaged: the kernel sees every ACK; TC still hands off late cookies. */
@@ -339,43 +432,11 @@ SG_INLINE int sg_on_ack(struct xdp_md *ctx, struct sg_pkt *p, const struct sg_po
 	if (sg_handoff_mode == SG_HANDOFF_KERNEL_COOKIE) {
 		if (!sk)
 			return SG_R_PASS_NO_LISTENER;
-		/* The helper reads only the fixed TCP header: pass its size. */
-		if (p->tuple.family == SG_AF_INET6)
-			ret = bpf_tcp_check_syncookie(sk, p->ip6, sizeof(*p->ip6), p->tcp,
-						      sizeof(struct tcphdr));
-		else
-			ret = bpf_tcp_check_syncookie(sk, p->ip4, sizeof(*p->ip4), p->tcp,
-						      sizeof(struct tcphdr));
-		bpf_sk_release(sk);
-		if (ret) {
-			if (stats)
-				stats->ack_invalid++;
-			return SG_R_DROP_KERNEL_COOKIE;
-		}
-		if (stats)
-			stats->ack_valid++;
-		return SG_R_PASS_COOKIE_VALID;
+		return sg_ack_kernel_cookie(p, sk, stats);
 	}
 	if (sk)
 		bpf_sk_release(sk);
-
-	res = SG_SKIPPED(SG_SKIP_COOKIE_HASH)
-		      ? SG_BENCH_COOKIE_RESULT
-		      : sg_cookie_check(secrets, cfg, &p->tuple, bpf_ntohl(p->tcp->seq) - 1,
-					bpf_ntohl(p->tcp->ack_seq) - 1, sg_now_ns(cfg));
-	if (res != SG_COOKIE_VALID) {
-		if (stats)
-			stats->ack_invalid++;
-		if (res == SG_COOKIE_EXPIRED)
-			return SG_R_DROP_EXPIRED;
-		if (res == SG_COOKIE_UNKNOWN_KEY)
-			return SG_R_DROP_UNKNOWN_KEY;
-		return SG_R_DROP_BAD_MAC;
-	}
-	if (stats)
-		stats->ack_valid++;
-	sg_mark_for_tc(ctx, SG_META_COOKIE);
-	return SG_R_PASS_COOKIE_VALID;
+	return sg_ack_own_cookie(ctx, p, cfg, secrets, stats);
 }
 
 SG_INLINE int sg_classify(struct xdp_md *ctx)
