@@ -163,9 +163,8 @@ SG_INLINE int sg_on_odd_syn(const struct sg_pkt *p, const struct sg_port *port,
  * (not this host's address, an implausible source), then a SYN that does
  * not fit in one buffer.
  */
-SG_INLINE int sg_syn_refusal(struct xdp_md *ctx, const struct sg_pkt *p,
-			     const struct sg_port *port, const struct sg_config *cfg,
-			     struct sg_port_stats *stats)
+SG_INLINE int sg_syn_refusal(struct xdp_md *ctx, const struct sg_pkt *p, const struct sg_port *port,
+			     const struct sg_config *cfg, struct sg_port_stats *stats)
 {
 	int r;
 
