@@ -146,13 +146,7 @@ Row CookieAck(std::string name, PacketSpec syn, AckEdit edit, uint32_t verdict, 
     auto synack = DecodeSynAck(answer->frame);
     ASSERT_TRUE(synack.ok()) << synack.error().message();
 
-    PacketSpec ack = syn;
-    ack.tcp_flags = kTcpAck;
-    ack.seq = syn.seq + 1;
-    ack.ack_seq = synack->seq + 1;
-    ack.tcp_options = TcpOptions();
-    if (const TcpOption* ts = synack->Find(kOptTimestamp))
-      ack.tcp_options.Nop().Nop().Timestamp(kClientTsval + 1, Be32(ts->data, 0));
+    PacketSpec ack = ClientAck(syn, *synack, kClientTsval + 1);
     if (edit) edit(s.fx, ack);
     s.sent = ack;
     s.frame = BuildFrame(ack);

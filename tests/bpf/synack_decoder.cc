@@ -131,4 +131,15 @@ sg::Result<DecodedSynAck> DecodeSynAck(std::span<const uint8_t> f) {
   return d;
 }
 
+PacketSpec ClientAck(const PacketSpec& syn, const DecodedSynAck& synack, uint32_t client_tsval) {
+  PacketSpec ack = syn;
+  ack.tcp_flags = kTcpAck;
+  ack.seq = syn.seq + 1;
+  ack.ack_seq = synack.seq + 1;
+  ack.tcp_options = TcpOptions();
+  if (const TcpOption* ts = synack.Find(kOptTimestamp))
+    ack.tcp_options.Nop().Nop().Timestamp(client_tsval, Be32(ts->data, 0));
+  return ack;
+}
+
 }  // namespace sg::test

@@ -59,4 +59,9 @@ struct DecodedSynAck {
 
 sg::Result<DecodedSynAck> DecodeSynAck(std::span<const uint8_t> frame);
 
+// The client's ACK to our SYN+ACK for `syn`, as a client writes it: seq =
+// ISN + 1, ack = cookie + 1, and a timestamp echo (TSval client_tsval,
+// TSecr our TSval) when the SYN+ACK had timestamps.
+PacketSpec ClientAck(const PacketSpec& syn, const DecodedSynAck& synack, uint32_t client_tsval);
+
 }  // namespace sg::test

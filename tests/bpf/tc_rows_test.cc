@@ -76,13 +76,7 @@ TcRow CookieAck(std::string name, PacketSpec syn, std::function<void(PacketSpec&
     ASSERT_EQ(answer->verdict, XDP_TX) << "the SYN in front of the ACK was not answered";
     auto synack = DecodeSynAck(answer->frame);
     ASSERT_TRUE(synack.ok()) << synack.error().message();
-    PacketSpec ack = syn;
-    ack.tcp_flags = kTcpAck;
-    ack.seq = syn.seq + 1;
-    ack.ack_seq = synack->seq + 1;
-    ack.tcp_options = TcpOptions();
-    if (const TcpOption* ts = synack->Find(kOptTimestamp))
-      ack.tcp_options.Nop().Nop().Timestamp(0x5eed0002, Be32(ts->data, 0));
+    PacketSpec ack = ClientAck(syn, *synack, 0x5eed0002);
     if (edit) edit(ack);
     s.frame = BuildFrame(ack);
   };
@@ -112,8 +106,8 @@ TcRow EstablishedAck(std::string name, bool v6, uint16_t port) {
       std::memcpy(&d->sin_addr, ack.daddr.data(), 4);
       d->sin_port = htons(port);
     }
-    auto fd = std::make_shared<sg::UniqueFd>(socket(v6 ? AF_INET6 : AF_INET,
-                                                    SOCK_STREAM | SOCK_CLOEXEC, 0));
+    auto fd = std::make_shared<sg::UniqueFd>(
+        socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     ASSERT_TRUE(fd->valid()) << strerror(errno);
     ASSERT_EQ(bind(fd->get(), reinterpret_cast<sockaddr*>(&client), len), 0) << strerror(errno);
     ASSERT_EQ(connect(fd->get(), reinterpret_cast<sockaddr*>(&server), len), 0) << strerror(errno);
@@ -148,8 +142,8 @@ std::vector<TcRow> Table() {
             SG_R_TC_PASS_NOT_TCP),
       Frame("v4_bad_version", With(Ack(v4), [](PacketSpec& p) { p.ip_version = 6; }), kTcActOk,
             SG_R_TC_PASS_NOT_TCP),
-      Frame("v6_hop_by_hop", With(Ack(v6), [](PacketSpec& p) { p.ipv6_ext_header = 0; }),
-            kTcActOk, SG_R_TC_PASS_NOT_TCP),
+      Frame("v6_hop_by_hop", With(Ack(v6), [](PacketSpec& p) { p.ipv6_ext_header = 0; }), kTcActOk,
+            SG_R_TC_PASS_NOT_TCP),
       Frame("v4_tcp_truncated", With(Ack(v4), [](PacketSpec& p) { p.truncate_to = 14 + 20 + 10; }),
             kTcActOk, SG_R_TC_PASS_NOT_TCP),
       Frame("vlan_inner_arp",
@@ -206,9 +200,8 @@ std::vector<TcRow> Table() {
                 kTcActShot, SG_R_HANDOFF_FORGED_ECHO),
       // A valid cookie reaches the kfunc, which refuses a test run's skb.
       CookieAck("v4_cookie_valid", SynWithoutTimestamps(v4), {}, kTcActOk, SG_R_HANDOFF_FAILED),
-      CookieAck("v6_cookie_valid_timestamps",
-                Syn(v6, TcpOptions::LinuxSyn(1440, 0x5eed0001, 7)), {}, kTcActOk,
-                SG_R_HANDOFF_FAILED),
+      CookieAck("v6_cookie_valid_timestamps", Syn(v6, TcpOptions::LinuxSyn(1440, 0x5eed0001, 7)),
+                {}, kTcActOk, SG_R_HANDOFF_FAILED),
   };
 }
 
