@@ -27,15 +27,17 @@ void Daemon::WatchAttachments(uint64_t now_ns) {
   // Interfaces first: a device that went takes its filter with it, and is
   // not a filter to repair.
   bool exit = false;
-  if (interfaces_.WatchInterfaces(now_ns, &exit)) {
-    if (exit) {
-      exit_code_ = kExitInterfaceLost;
-      return;
-    }
+  const bool changed = interfaces_.WatchInterfaces(now_ns, &exit);
+  if (exit) {
+    exit_code_ = kExitInterfaceLost;
+    return;
+  }
+  // A re-attach runs the self-test, whether it then succeeds or not.
+  publisher_.snapshot()->Update(
+      [&](MetricsSnapshot& m) { m.self_test_ok = interfaces_.self_test_ok(); });
+  if (changed) {
     // The lost interfaces' qdiscs went with them; a re-attach made new ones.
     RecordTcHooks();
-    publisher_.snapshot()->Update(
-        [&](MetricsSnapshot& m) { m.self_test_ok = interfaces_.self_test_ok(); });
     publisher_.RefreshSnapshot();
     WriteState();
     publisher_.notifier().Status(publisher_.StatusLine());
