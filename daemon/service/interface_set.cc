@@ -125,13 +125,20 @@ bool SelfTestOne(ProtectedInterface& i, uint16_t port, uint32_t server_addr) {
   return false;
 }
 
-}  // namespace
+// Native mode refused and skb taken instead: said after every attach, the
+// first and each re-attach.
+void WarnIfFellBack(const ProtectedInterface& i) {
+  if (i.datapath().fell_back()) spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
+}
 
+// A note after the first attach: took over a pinned link, fell back to skb.
 void SayHowAttached(const ProtectedInterface& i) {
   if (i.datapath().took_over_link())
     spdlog::info("{}: took over the pinned XDP link (no gap)", i.name());
-  if (i.datapath().fell_back()) spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
+  WarnIfFellBack(i);
 }
+
+}  // namespace
 
 Status InterfaceSet::ReadLocalAddresses() {
   Result<std::vector<InterfaceAddress>> addresses = DumpInterfaceAddresses();
@@ -371,7 +378,7 @@ bool InterfaceSet::Reattach(ProtectedInterface& i, uint32_t ifindex, uint64_t no
   spdlog::info("interface {} is back (ifindex {}): protection re-attached (xdp {} mode{})",
                i.name(), i.datapath().ifindex(), ToString(i.datapath().attached_mode()),
                handoff_ == HandoffMode::kReqsk ? ", TC handoff" : "");
-  if (i.datapath().fell_back()) spdlog::warn("{}", i.datapath().FallbackWarning(i.name()));
+  WarnIfFellBack(i);
   return true;
 }
 

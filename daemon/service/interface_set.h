@@ -117,7 +117,4 @@ class InterfaceSet {
   bool self_test_ok_ = false;
 };
 
-// A note after an attach: took over a pinned link, fell back to skb mode.
-void SayHowAttached(const ProtectedInterface& i);
-
 }  // namespace sg
